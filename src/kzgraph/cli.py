@@ -1,0 +1,140 @@
+"""The ``kzgraph`` command: the only module that prints or exits.
+
+Exit codes (one table, ``EXIT_CODES``): 0 success / conforms, 1 data does not conform,
+2 unusable input (syntax error, missing file, bad option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from kzgraph.config import Settings
+from kzgraph.dataset import load_dataset
+from kzgraph.errors import DataFileError, KzgraphError, UsageError, ValidationFailed
+from kzgraph.export import FORMATS, export
+from kzgraph.validation import validate
+
+__all__ = ["main"]
+
+EXIT_CODES: dict[type[KzgraphError], int] = {
+    ValidationFailed: 1,
+    DataFileError: 2,
+    UsageError: 2,
+    KzgraphError: 2,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except KzgraphError as error:
+        return report_error(error)
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def report_error(error: KzgraphError) -> int:
+    if isinstance(error, ValidationFailed):
+        print("\n".join(error.report.lines()))
+        print(error.report.summary())
+    else:
+        print(f"kzgraph: error: {error}", file=sys.stderr)
+    return next(code for kind, code in EXIT_CODES.items() if isinstance(error, kind))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kzgraph",
+        description="The KazCosmos knowledge graph: serve it over SPARQL, validate it, export it.",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    _add_serve(commands)
+    _add_validate(commands)
+    _add_export(commands)
+    return parser
+
+
+def _add_serve(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser(
+        "serve", help="serve the graph: SPARQL endpoint at /sparql, query UI at /",
+        description="Serve the embedded graph (ontology + data, all named graphs) over HTTP. "
+                    "Settings also come from KZGRAPH_HOST, KZGRAPH_PORT, KZGRAPH_PUBLIC_URL.",
+    )
+    serve.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    serve.add_argument("--public-url", help="base URL clients use, e.g. behind a proxy")
+    serve.set_defaults(run=run_serve)
+
+
+def _add_validate(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser(
+        "validate", help="check data files against the SHACL shapes",
+        description="Validate data files (default: the embedded data/*.trig) against shapes/ with "
+                    "the ontology. Exit 0 if they conform, 1 with a report if not, 2 if a file "
+                    "cannot be read or parsed.",
+    )
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="TriG/Turtle data files")
+    check.add_argument("--shapes", nargs="+", type=Path, help="shapes files (default shapes/*.ttl)")
+    check.set_defaults(run=run_validate)
+
+
+def _add_export(commands: argparse._SubParsersAction) -> None:
+    out = commands.add_parser(
+        "export", help="write the dataset in an RDF format",
+        description="Write the dataset. turtle and ntriples merge all graphs into one; "
+                    "trig, nquads and jsonld keep the named graphs (provenance).",
+    )
+    out.add_argument("--format", "-f", choices=sorted(FORMATS), default="turtle")
+    out.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    out.set_defaults(run=run_export)
+
+
+def run_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from kzgraph.web import create_app
+
+    settings = Settings.from_env(host=args.host, port=args.port, public_url=args.public_url)
+    app = create_app(load_dataset(), settings)
+    print(f"kzgraph: serving {settings.base_url}/sparql (query UI at {settings.base_url}/)")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+
+
+def run_validate(args: argparse.Namespace) -> None:
+    report = validate(args.paths or None, args.shapes)
+    if not report.conforms:
+        raise ValidationFailed(report)
+    print(report.summary())
+
+
+def run_export(args: argparse.Namespace) -> None:
+    payload = export(load_dataset(), args.format)
+    if args.output is None:
+        sys.stdout.buffer.write(payload)
+        return
+    write_atomically(args.output, payload)
+    print(f"kzgraph: wrote {args.output} ({len(payload)} bytes, {args.format})", file=sys.stderr)
+
+
+def write_atomically(path: Path, payload: bytes) -> None:
+    """Write via a temporary file and rename, so a failure never leaves a half-written file."""
+    directory = path.resolve().parent
+    if not directory.is_dir():
+        raise UsageError(f"cannot write {path}: no such directory {directory}")
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

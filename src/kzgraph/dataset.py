@@ -1,0 +1,100 @@
+"""Loading the ontology and the data (with their named graphs) into one rdflib Dataset.
+
+Every data triple sits in a named claim graph (see ``data/kazcosmos.trig``); the dataset's default
+graph is the union of all graphs, so plain SPARQL sees every fact. After loading, kzgraph computes
+graph ``kzg:index``: ``?entity kzo:statedIn ?claim`` for every subject of every claim graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.plugins.parsers.notation3 import BadSyntax
+
+from kzgraph import paths
+from kzgraph.errors import DataFileNotFound, DataSyntaxError
+from kzgraph.namespaces import KZG, KZO, ONTOLOGY_GRAPH, PREFIXES
+
+__all__ = [
+    "INDEX_GRAPH",
+    "PROVENANCE_GRAPH",
+    "default_graph_triples",
+    "load_dataset",
+    "parse_file",
+    "union_graph",
+]
+
+INDEX_GRAPH = KZG["index"]
+PROVENANCE_GRAPH = KZG["provenance"]
+# Graphs that describe the data rather than state facts: the claim index skips them.
+_NOT_CLAIMS = {INDEX_GRAPH, PROVENANCE_GRAPH, ONTOLOGY_GRAPH, DATASET_DEFAULT_GRAPH_ID}
+_FORMATS = {".trig": "trig", ".ttl": "turtle", ".nt": "nt", ".nq": "nquads"}
+
+
+def load_dataset(
+    data: Sequence[Path | str] | None = None,
+    ontology: Sequence[Path | str] | None = None,
+) -> Dataset:
+    """Load ontology and data files (the embedded ones by default) into a union-default Dataset."""
+    dataset = new_dataset()
+    for path in ontology if ontology is not None else paths.ontology_files():
+        parse_file(path, dataset, graph=ONTOLOGY_GRAPH)
+    for path in data if data is not None else paths.data_files():
+        parse_file(path, dataset)
+    add_claim_index(dataset)
+    return dataset
+
+
+def new_dataset() -> Dataset:
+    dataset = Dataset(default_union=True)
+    for prefix, namespace in PREFIXES.items():
+        dataset.bind(prefix, namespace, override=True, replace=True)
+    return dataset
+
+
+def parse_file(path: Path | str, dataset: Dataset, graph: URIRef | None = None) -> None:
+    """Parse one Turtle/TriG/N-Triples/N-Quads file into ``dataset`` (into ``graph`` if given).
+
+    Raises DataFileNotFound or DataSyntaxError naming the file and the line.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileNotFound(path, "no such file")
+    fmt = _FORMATS.get(path.suffix.lower(), "trig")
+    target = dataset.graph(graph) if graph is not None else dataset
+    try:
+        target.parse(path, format=fmt)
+    except BadSyntax as error:
+        raise DataSyntaxError(path, f"syntax error: {error._why}", line=error.lines + 1) from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise DataSyntaxError(path, f"cannot parse as {fmt}: {error}") from None
+
+
+def add_claim_index(dataset: Dataset) -> None:
+    """Compute graph kzg:index: each subject of a claim graph ``kzo:statedIn`` that graph."""
+    index = dataset.graph(INDEX_GRAPH)
+    for graph in list(dataset.graphs()):
+        if graph.identifier in _NOT_CLAIMS:
+            continue
+        for subject in set(graph.subjects()):
+            index.add((subject, KZO.statedIn, graph.identifier))
+
+
+def union_graph(dataset: Dataset, graphs: Iterable[URIRef] | None = None) -> Graph:
+    """All triples of the dataset (or of the given graphs) merged into one plain Graph."""
+    merged = Graph()
+    for prefix, namespace in dataset.namespaces():
+        merged.bind(prefix, namespace)
+    sources = [dataset.graph(g) for g in graphs] if graphs is not None else [dataset]
+    for source in sources:
+        for triple in source.triples((None, None, None)):
+            merged.add(triple)
+    return merged
+
+
+def default_graph_triples(dataset: Dataset) -> Graph:
+    """Triples a data file put in the default graph (allowed nowhere in kzgraph data)."""
+    return dataset.graph(DATASET_DEFAULT_GRAPH_ID)

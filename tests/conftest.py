@@ -1,0 +1,78 @@
+"""Shared fixtures: the embedded dataset, loaded once, and a live server on loopback."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from kzgraph import Settings, create_app, load_dataset
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+ARTICLE = SHARED / "source" / "kazcosmos-article.txt"
+WIKIDATA_IDS = SHARED / "wikidata" / "ids.tsv"
+
+
+@pytest.fixture(scope="session")
+def dataset():
+    return load_dataset()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LiveServer:
+    """A real uvicorn server in a background thread, serving an app on 127.0.0.1."""
+
+    def __init__(self, app) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(dataset) -> Iterator[LiveServer]:
+    settings = Settings(port=0)
+    with LiveServer(create_app(dataset, settings)) as server:
+        yield server
+
+
+@pytest.fixture()
+def client(live_server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+        yield http
+
+
+def select(client: httpx.Client, query: str, method: str = "GET") -> list[dict[str, str]]:
+    """Run a SELECT over HTTP; rows as {variable: value} with unbound variables left out."""
+    headers = {"Accept": "application/sparql-results+json"}
+    if method == "GET":
+        response = client.get("/sparql", params={"query": query}, headers=headers)
+    else:
+        response = client.post("/sparql", data={"query": query}, headers=headers)
+    assert response.status_code == 200, response.text
+    return [{k: v["value"] for k, v in b.items()} for b in response.json()["results"]["bindings"]]

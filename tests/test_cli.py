@@ -1,0 +1,81 @@
+"""The kzgraph command, run as a user runs it: exit codes, messages, files written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from rdflib import Dataset
+
+from kzgraph import paths
+
+
+def kzgraph(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kzgraph", *args], capture_output=True,
+                          text=True, timeout=120, cwd=cwd)
+
+
+def test_help_lists_the_commands():
+    result = kzgraph("--help")
+    assert result.returncode == 0
+    for command in ("serve", "validate", "export"):
+        assert command in result.stdout
+    for command in ("serve", "validate", "export"):
+        assert kzgraph(command, "--help").returncode == 0
+
+
+def test_validate_conforming_data_exits_0_with_one_line():
+    result = kzgraph("validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().startswith("Conforms:")
+    assert len(result.stdout.strip().splitlines()) == 1
+
+
+def test_validate_nonconforming_data_exits_1_with_report(tmp_path):
+    facts = paths.home() / "data" / "kazcosmos.trig"
+    bad = tmp_path / "kazcosmos.trig"
+    bad.write_text(facts.read_text(encoding="utf-8").replace("kzo:selectedCount 2 ;", "kzo:selectedCount 5 ;"))
+    others = [str(p) for p in paths.data_files() if p.name != facts.name]
+    result = kzgraph("validate", str(bad), *others)
+    assert result.returncode == 1
+    assert f"{bad}:" in result.stdout
+    assert "kz:Cosmonaut_selection_2002" in result.stdout
+    assert "kzsh:CosmonautSelectionShape" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_validate_syntax_error_exits_2_naming_file_and_line(tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix ex: <http://example.org/> .\n\nex:a ex:b "open string .\n')
+    result = kzgraph("validate", str(bad))
+    assert result.returncode == 2
+    assert f"{bad}:3: syntax error" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_missing_file_exits_2(tmp_path):
+    result = kzgraph("validate", str(tmp_path / "nope.trig"))
+    assert result.returncode == 2
+    assert "no such file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_export_writes_a_file_that_reparses(tmp_path):
+    target = tmp_path / "graph.nq"
+    result = kzgraph("export", "--format", "nquads", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    quads = Dataset()
+    quads.parse(target, format="nquads")
+    assert sum(len(g) for g in quads.graphs()) > 1000
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_export_to_missing_directory_exits_2_and_writes_nothing(tmp_path):
+    result = kzgraph("export", "-o", str(tmp_path / "missing" / "graph.ttl"))
+    assert result.returncode == 2
+    assert "no such directory" in result.stderr
+
+
+def test_export_unknown_format_is_refused():
+    result = kzgraph("export", "--format", "xml")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr

@@ -1,0 +1,121 @@
+"""The shapes pass on the data and each fires on a small bad fixture, located by file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kzgraph import DataSyntaxError, paths, validate
+from kzgraph.validation import DEFAULT_GRAPH_SHAPE, locate
+
+FACTS = paths.home() / "data" / "kazcosmos.trig"
+SOURCES = paths.home() / "data" / "sources.trig"
+LINKS = paths.home() / "data" / "wikidata-links.trig"
+
+
+def test_embedded_data_conforms():
+    report = validate()
+    assert report.conforms, "\n".join(report.lines())
+    assert report.shapes >= 20 and report.triples > 500
+    assert report.summary().startswith("Conforms:")
+
+
+def mutate(tmp_path: Path, source: Path, old: str, new: str) -> list[Path]:
+    text = source.read_text(encoding="utf-8")
+    assert old in text, f"fixture text not found: {old!r}"
+    bad = tmp_path / source.name
+    bad.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return [bad if p == source else p for p in (FACTS, SOURCES, LINKS)]
+
+
+# (what breaks, file, text to replace, replacement, shape that must fire, focus node)
+BREAKAGES = [
+    ("formation date untyped", FACTS, 'kzo:formationDate "2007-03-24"^^xsd:date', 'kzo:formationDate "2007-03-24"',
+     "kzsh:SpaceAgencyShape (property kzo:formationDate)", "kz:KazCosmos"),
+    ("two formation dates", FACTS, 'kzo:formationDate "2007-03-24"^^xsd:date', 'kzo:formationDate "2007-03-24"^^xsd:date, "2007-03-25"^^xsd:date',
+     "kzsh:SpaceAgencyShape (property kzo:formationDate)", "kz:KazCosmos"),
+    ("no formation date", FACTS, 'kzo:formationDate "2007-03-24"^^xsd:date ;', "",
+     "kzsh:SpaceAgencyShape (property kzo:formationDate)", "kz:KazCosmos"),
+    ("native name not Kazakh", FACTS, 'агенттiгi"@kk ;', 'агенттiгi"@ru ;',
+     "kzsh:SpaceAgencyShape (property kzo:nativeName)", "kz:KazCosmos"),
+    ("count as string", FACTS, "kzo:candidateCount 2000 ;", 'kzo:candidateCount "2000" ;',
+     "kzsh:CosmonautSelectionShape (property kzo:candidateCount)", "kz:Cosmonaut_selection_2002"),
+    ("selected count disagrees with people", FACTS, "kzo:selectedCount 2 ;", "kzo:selectedCount 3 ;",
+     "kzsh:CosmonautSelectionShape", "kz:Cosmonaut_selection_2002"),
+    ("date of wrong type", FACTS, 'kzo:launchDate "2014"^^xsd:gYear', 'kzo:launchDate "2014"^^xsd:integer',
+     "kzsh:SpacecraftShape (property kzo:launchDate)", "kz:KazSat-3"),
+    ("landing before launch", FACTS, 'kzo:landingDate "2015-09-11"^^xsd:date', 'kzo:landingDate "2015-08-11"^^xsd:date',
+     "kzsh:LandingAfterLaunchShape", "kz:Aidyn_Aimbetov_spaceflight_2015"),
+    ("training ends before it starts", FACTS, 'kzo:endDate "2009"^^xsd:gYear', 'kzo:endDate "2001"^^xsd:gYear',
+     "kzsh:PeriodOrderShape", "kz:Star_City_training_2003_2009"),
+    ("object of the wrong class", FACTS, "kzo:dockedWith kz:International_Space_Station", "kzo:dockedWith kz:Star_City",
+     "kzsh:SpaceflightShape (property kzo:dockedWith)", "kz:Aidyn_Aimbetov_spaceflight_2015"),
+    ("contract with one party", FACTS, "kzo:party kz:KazCosmos , kz:ISS-Reshetnev , kz:Thales_Alenia_Space_Italy ;", "kzo:party kz:KazCosmos ;",
+     "kzsh:ContractShape (property kzo:party)", "kz:KazSat-3_contract"),
+    ("flight count below listed flights", FACTS, "kzo:numberOfSpaceflights 3 ;", "kzo:numberOfSpaceflights 2 ;",
+     "kzsh:FlightCountShape", "kz:Talgat_Musabayev"),
+    ("quantity without unit", FACTS, 'schema:unitCode "DAY" ;', "",
+     "kzsh:QuantityShape (property schema:unitCode)", "kz:Aidyn_Aimbetov_spaceflight_2015_time_in_space"),
+    ("entity without label", FACTS, 'rdfs:label "Star City"@en', 'skos:altLabel "Star City"@en',
+     "kzsh:EnglishLabel", "kz:Star_City"),
+    ("claim without sources", FACTS, "prov:wasDerivedFrom src:article , src:ref-12 .", "",
+     "kzsh:ClaimShape (property prov:wasDerivedFrom)", "kzg:kazsat-1-lost"),
+    ("claim without quote", FACTS, 'kzo:quote "The Russians still heavily use Baikonur for launches."@en ;', "",
+     "kzsh:ClaimShape (property kzo:quote)", "kzg:baikonur-use"),
+    ("facts in an undeclared graph", FACTS, "kzg:baikonur-use {", "kzg:undeclared {",
+     "kzsh:Sourced", "kz:Baikonur_Cosmodrome"),
+    ("reference number not an integer", SOURCES, "kzo:referenceNumber 12 ;", 'kzo:referenceNumber "12" ;',
+     "kzsh:ReferenceShape (property kzo:referenceNumber)", "src:ref-12"),
+    ("archive date untyped", SOURCES, 'kzo:archiveDate "2011-06-22"^^xsd:date', 'kzo:archiveDate "22 June 2011"',
+     "kzsh:SourceShape (property kzo:archiveDate)", "src:ref-12"),
+    ("malformed Wikidata IRI", LINKS, "kz:Mir owl:sameAs wd:Q48604", "kz:Mir owl:sameAs <https://www.wikidata.org/wiki/Q48604>",
+     "kzsh:WikidataLinkShape (property owl:sameAs)", "kz:Mir"),
+    ("link on an unverified entity", LINKS, "kz:KazSat-1 kzo:wikidataStatus kzo:Unverified .", "kz:KazSat-1 kzo:wikidataStatus kzo:Unverified ; owl:sameAs wd:Q232 .",
+     "kzsh:UnverifiedHasNoLinkShape", "kz:KazSat-1"),
+    ("entity without link status", LINKS, "kz:Star_City kzo:wikidataStatus kzo:Unverified .", "",
+     "kzsh:WikidataStatus", "kz:Star_City"),
+]
+
+
+@pytest.mark.parametrize("case", BREAKAGES, ids=[b[0] for b in BREAKAGES])
+def test_shape_fires_on_bad_fixture(tmp_path, case):
+    _, source, old, new, shape, focus = case
+    report = validate(mutate(tmp_path, source, old, new))
+    assert not report.conforms
+    fired = [r for r in report.results if r.shape == shape and (focus is None or r.focus == focus)]
+    assert fired, "\n".join(report.lines())
+    assert all(r.file is not None and r.line for r in fired), "each result names file and line"
+
+
+def test_result_names_the_line_of_the_focus_node(tmp_path):
+    files = mutate(tmp_path, FACTS, "kzo:selectedCount 2 ;", "kzo:selectedCount 3 ;")
+    [result] = [r for r in validate(files).results if r.focus == "kz:Cosmonaut_selection_2002"]
+    line = files[0].read_text(encoding="utf-8").splitlines()[result.line - 1]
+    assert line.strip().startswith("kz:Cosmonaut_selection_2002 a kzo:CosmonautSelection")
+
+
+def test_triples_outside_named_graphs_are_reported_with_file_and_line(tmp_path):
+    stray = tmp_path / "stray.trig"
+    stray.write_text("@prefix kz: <https://w3id.org/kzgraph/resource/> .\n\n"
+                     'kz:Thing <http://www.w3.org/2000/01/rdf-schema#label> "x" .\n', encoding="utf-8")
+    report = validate([FACTS, SOURCES, LINKS, stray])
+    [result] = [r for r in report.results if r.shape == DEFAULT_GRAPH_SHAPE]
+    assert (result.file, result.line) == (stray, 3)
+
+
+def test_syntax_error_names_file_and_line(tmp_path):
+    bad = tmp_path / "broken.trig"
+    bad.write_text("@prefix kz: <https://w3id.org/kzgraph/resource/> .\nkz:g {\n  kz:a kz:b kz:c kz:d .\n}\n")
+    with pytest.raises(DataSyntaxError) as caught:
+        validate([bad])
+    assert caught.value.path == bad and caught.value.line == 3
+    assert str(caught.value).startswith(f"{bad}:3: syntax error")
+
+
+def test_locate_prefers_subject_position_and_does_not_confuse_prefixes_of_longer_names():
+    from rdflib import URIRef
+    kazsat1 = URIRef("https://w3id.org/kzgraph/resource/KazSat-1")
+    path, line = locate(kazsat1, [FACTS])
+    assert FACTS.read_text(encoding="utf-8").splitlines()[line - 1].strip().startswith("kz:KazSat-1 a ")
+    assert locate(URIRef("https://w3id.org/kzgraph/resource/KazSat"), [FACTS]) is None
