@@ -1,4 +1,8 @@
-"""Settings of the kzgraph server: defaults in one place, overridden by env vars and CLI flags."""
+"""Settings of the kzgraph server: defaults in one place, overridden by env vars and CLI flags.
+
+Every field can be set by an environment variable ``KZGRAPH_<FIELD>`` (upper case), e.g.
+``KZGRAPH_QUERY_TIMEOUT=5``; tuples are comma-separated. CLI flags override both.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,12 @@ import os
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-__all__ = ["Settings"]
+from kzgraph.errors import UsageError
+
+__all__ = ["Settings", "WIKIDATA_QUERY_SERVICE"]
 
 _ENV_PREFIX = "KZGRAPH_"
+WIKIDATA_QUERY_SERVICE = "https://query.wikidata.org/sparql"
 
 
 @dataclass(frozen=True)
@@ -16,6 +23,15 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = ""  # the URL clients use, when served behind a proxy; default http://host:port
+    query_timeout: float = 10.0        # seconds, waiting for a worker included
+    query_workers: int = 2             # worker processes running queries in parallel
+    max_waiting: int = 256             # queued queries beyond which new ones get 503
+    max_body_bytes: int = 1_000_000    # request body cap
+    max_query_length: int = 100_000    # characters
+    max_query_depth: int = 64          # nesting of { } and ( )
+    max_result_bytes: int = 50_000_000  # response cap
+    service_allowlist: tuple[str, ...] = (WIKIDATA_QUERY_SERVICE,)
+    cors_origins: tuple[str, ...] = ("*",)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
@@ -25,10 +41,19 @@ class Settings:
         for f in fields(cls):
             raw = environ.get(_ENV_PREFIX + f.name.upper())
             if raw is not None:
-                values[f.name] = int(raw) if f.type in (int, "int") else raw
+                values[f.name] = _convert(raw, getattr(cls(), f.name))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **values)
 
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+
+def _convert(raw: str, default: Any) -> Any:
+    if isinstance(default, tuple):
+        return tuple(item.strip() for item in raw.split(",") if item.strip())
+    try:
+        return type(default)(raw)
+    except ValueError:
+        raise UsageError(f"{raw!r} is not a valid {type(default).__name__} setting") from None

@@ -5,7 +5,19 @@
     │   ├── DataFileNotFound     the file does not exist or cannot be read
     │   └── DataSyntaxError      Turtle/TriG syntax error (file, line)
     ├── ValidationFailed         the data does not conform to the shapes (carries the report)
-    └── UsageError               a request kzgraph cannot honour (unknown format, bad option)
+    ├── UsageError               a request kzgraph cannot honour (unknown format, bad option)
+    └── RequestError             an HTTP request the endpoint refuses or cannot answer
+        ├── BadRequest           malformed protocol request or query (400)
+        │   ├── QuerySyntaxError     the query does not parse (400, parser message)
+        │   └── ServiceNotAllowed    SERVICE to an IRI outside the allowlist (400)
+        ├── UpdateRefused        SPARQL Update on the read-only endpoint (403)
+        ├── MethodNotAllowed     wrong HTTP method (405)
+        ├── NotAcceptable        no offered media type is acceptable (406)
+        ├── PayloadTooLarge      request body or query over its cap (413)
+        ├── UnsupportedMediaType request body of a type the protocol does not allow (415)
+        ├── ResultTooLarge       the response would exceed its size cap (413)
+        ├── Overloaded           every query worker busy and the queue full (503, Retry-After)
+        └── QueryTimeout         the query ran past its time limit and was stopped (503)
 """
 
 from __future__ import annotations
@@ -17,10 +29,22 @@ if TYPE_CHECKING:
     from kzgraph.validation import ValidationReport
 
 __all__ = [
+    "BadRequest",
     "DataFileError",
     "DataFileNotFound",
     "DataSyntaxError",
     "KzgraphError",
+    "MethodNotAllowed",
+    "NotAcceptable",
+    "Overloaded",
+    "PayloadTooLarge",
+    "QuerySyntaxError",
+    "QueryTimeout",
+    "RequestError",
+    "ResultTooLarge",
+    "ServiceNotAllowed",
+    "UnsupportedMediaType",
+    "UpdateRefused",
     "UsageError",
     "ValidationFailed",
 ]
@@ -55,3 +79,56 @@ class ValidationFailed(KzgraphError):
 
 class UsageError(KzgraphError):
     """A request kzgraph cannot honour, such as an unknown export format."""
+
+
+class RequestError(KzgraphError):
+    """An HTTP request the endpoint refuses; ``web.errors`` maps each kind to its status."""
+
+    def __init__(self, message: str, headers: dict[str, str] | None = None) -> None:
+        self.message = message
+        self.headers = headers or {}
+        super().__init__(message)
+
+
+class BadRequest(RequestError):
+    """A malformed protocol request or query."""
+
+
+class QuerySyntaxError(BadRequest):
+    """The query does not parse; the message is the parser's."""
+
+
+class ServiceNotAllowed(BadRequest):
+    """SERVICE to an endpoint that is not on the allowlist."""
+
+
+class UpdateRefused(RequestError):
+    """SPARQL Update sent to the public, read-only endpoint."""
+
+
+class MethodNotAllowed(RequestError):
+    """The HTTP method is not allowed for this request."""
+
+
+class NotAcceptable(RequestError):
+    """None of the media types the endpoint offers is acceptable to the client."""
+
+
+class PayloadTooLarge(RequestError):
+    """The request body, query length or query nesting is over its cap."""
+
+
+class UnsupportedMediaType(RequestError):
+    """The request body has a media type the protocol does not allow."""
+
+
+class ResultTooLarge(RequestError):
+    """The serialized result would exceed the response size cap."""
+
+
+class Overloaded(RequestError):
+    """Every worker is busy and the wait queue is full: retry later."""
+
+
+class QueryTimeout(RequestError):
+    """The query ran past its time limit; its worker was stopped."""

@@ -1,14 +1,21 @@
-"""The application factory: rdflib-endpoint's SparqlRouter mounted next to kzgraph's own routes."""
+"""The application factory: kzgraph's SPARQL router (built on rdflib-endpoint's) and site routes."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from rdflib import Dataset
-from rdflib_endpoint import SparqlRouter
 
 from kzgraph.config import Settings
 from kzgraph.examples import Example, load_examples
+from kzgraph.query.pool import WorkerPool
+from kzgraph.web.errors import install_error_handlers
+from kzgraph.web.sparql import KzgraphSparqlRouter
 
 __all__ = ["create_app"]
 
@@ -23,27 +30,44 @@ DESCRIPTION = (
 def create_app(
     dataset: Dataset, settings: Settings | None = None, examples: list[Example] | None = None
 ) -> FastAPI:
-    """Build the read-only web service over ``dataset``."""
+    """Build the read-only web service over ``dataset``; query workers start with the app."""
     settings = settings or Settings()
     examples = load_examples() if examples is None else examples
-    app = FastAPI(title=TITLE, description=DESCRIPTION, version="0.1.0")
-    app.include_router(SparqlRouter(
-        path="/sparql", title=TITLE, description=DESCRIPTION, version="0.1.0",
-        graph=dataset, public_url=f"{settings.base_url}/sparql",
-        example_queries={e.title: {"query": e.query} for e in examples},
-        enable_update=False,
+    pool = WorkerPool(
+        dataset.serialize(format="nquads", encoding="utf-8"),
+        workers=settings.query_workers, max_waiting=settings.max_waiting,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await pool.start()
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    app = FastAPI(title=TITLE, description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    app.state.pool = pool
+    install_error_handlers(app)
+    app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                       allow_credentials=False, allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
+                       allow_headers=["Accept", "Content-Type"], max_age=3600)
+    app.include_router(KzgraphSparqlRouter(
+        dataset, pool, settings, examples, path="/sparql", title=TITLE,
+        description=DESCRIPTION, version="0.1.0", public_url=f"{settings.base_url}/sparql",
     ))
-    _add_site_routes(app, dataset)
+    app.mount("/static", StaticFiles(packages=[("kzgraph.web", "static")]), name="static")
+    _add_site_routes(app, dataset, pool)
     return app
 
 
-def _add_site_routes(app: FastAPI, dataset: Dataset) -> None:
+def _add_site_routes(app: FastAPI, dataset: Dataset, pool: WorkerPool) -> None:
     quads = len(dataset)  # the published dataset is read-only: count once
+
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
-        # The query UI lives at /sparql: YASGUI queries the URL it is served from.
         return RedirectResponse("/sparql", status_code=303)
 
     @app.get("/health", tags=["operations"])
     async def health() -> JSONResponse:
-        return JSONResponse({"status": "ok", "quads": quads})
+        return JSONResponse({"status": "ok", "quads": quads, "busy_workers": pool.busy})

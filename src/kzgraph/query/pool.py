@@ -1,0 +1,149 @@
+"""A bounded pool of query worker processes, used from the server's event loop.
+
+Each job goes to an idle worker; callers wait (up to the query timeout) for one to be free, and
+when more than ``max_waiting`` callers already wait, a new job is refused at once (Overloaded →
+503 with Retry-After). A job that runs past its timeout has its worker process killed — its CPU is
+freed — and a fresh worker takes its place. Waiting on a worker's pipe uses the event loop's
+reader callbacks, so no thread is held while a query runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from contextlib import suppress
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+from kzgraph.errors import BadRequest, Overloaded, QuerySyntaxError, QueryTimeout, ResultTooLarge
+from kzgraph.query.worker import Job, serve_jobs
+
+__all__ = ["WorkerPool"]
+
+_ERRORS = {"syntax": QuerySyntaxError, "too_large": ResultTooLarge, "engine": BadRequest}
+_START_TIMEOUT = 60.0
+
+
+class _Worker:
+    def __init__(self, context: multiprocessing.context.BaseContext, nquads: bytes) -> None:
+        self.connection, child = context.Pipe()
+        self.process: BaseProcess = context.Process(
+            target=serve_jobs, args=(child, nquads), daemon=True, name="kzgraph-query-worker")
+        self.process.start()
+        child.close()
+
+    def wait_ready(self) -> None:
+        if not self.connection.poll(_START_TIMEOUT):
+            raise RuntimeError("query worker did not start")
+        self.connection.recv()
+
+    def kill(self) -> None:
+        with suppress(Exception):
+            self.process.kill()
+            self.process.join(timeout=5)
+        with suppress(Exception):
+            self.connection.close()
+
+
+class WorkerPool:
+    def __init__(self, nquads: bytes, workers: int = 2, max_waiting: int = 256,
+                 retry_after: int = 2) -> None:
+        self._nquads = nquads
+        self._size = workers
+        self._max_waiting = max_waiting
+        self._retry_after = retry_after
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._all: set[_Worker] = set()
+        self._waiting = 0
+
+    async def start(self) -> None:
+        self._idle = asyncio.Queue()
+        workers = await asyncio.gather(*(self._spawn() for _ in range(self._size)))
+        for worker in workers:
+            self._idle.put_nowait(worker)
+
+    async def close(self) -> None:
+        for worker in list(self._all):
+            with suppress(Exception):
+                worker.connection.send(None)
+            worker.kill()
+        self._all.clear()
+
+    @property
+    def busy(self) -> int:
+        return len(self._all) - (self._idle.qsize() if self._idle else 0)
+
+    async def run(self, job: Job, timeout: float) -> bytes:
+        """Run ``job``; raise QueryTimeout after ``timeout`` seconds (waiting included)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        worker = await self._acquire(timeout)
+        try:
+            reply = await self._exchange(worker, job, deadline - loop.time())
+        except BaseException:
+            # Timed out, cancelled (client gone) or broken: the worker may still be computing.
+            self._replace(worker)
+            raise
+        self._idle.put_nowait(worker)
+        return _result(reply)
+
+    async def _acquire(self, timeout: float) -> _Worker:
+        if self._idle.empty() and self._waiting >= self._max_waiting:
+            raise Overloaded("all query workers are busy; try again shortly",
+                             headers={"Retry-After": str(self._retry_after)})
+        self._waiting += 1
+        try:
+            return await asyncio.wait_for(self._idle.get(), timeout)
+        except asyncio.TimeoutError:
+            raise _timeout(timeout, "waiting for a free query worker") from None
+        finally:
+            self._waiting -= 1
+
+    async def _exchange(self, worker: _Worker, job: Job, timeout: float) -> tuple:
+        loop = asyncio.get_running_loop()
+        reply: asyncio.Future[tuple] = loop.create_future()
+        fd = worker.connection.fileno()
+        loop.add_reader(fd, _deliver, worker.connection, reply)
+        try:
+            worker.connection.send(job)
+            return await asyncio.wait_for(reply, max(timeout, 0.001))
+        except asyncio.TimeoutError:
+            raise _timeout(timeout, "running the query") from None
+        finally:
+            loop.remove_reader(fd)
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        self._all.discard(worker)
+        asyncio.get_running_loop().create_task(self._spawn_idle())
+
+    async def _spawn_idle(self) -> None:
+        self._idle.put_nowait(await self._spawn())
+
+    async def _spawn(self) -> _Worker:
+        worker = _Worker(self._context, self._nquads)
+        await asyncio.get_running_loop().run_in_executor(None, worker.wait_ready)
+        self._all.add(worker)
+        return worker
+
+
+def _deliver(connection: Connection, reply: asyncio.Future) -> None:
+    if reply.done():
+        return
+    try:
+        reply.set_result(connection.recv())
+    except (EOFError, OSError) as error:
+        reply.set_exception(BadRequest(f"the query worker stopped: {error}"))
+
+
+def _result(reply: tuple) -> bytes:
+    if reply[0] == "ok":
+        return reply[1]
+    _, kind, message = reply
+    raise _ERRORS.get(kind, BadRequest)(message)
+
+
+def _timeout(seconds: float, doing: str) -> QueryTimeout:
+    return QueryTimeout(f"query timed out after {seconds:g} s ({doing}); it was stopped. "
+                        "Add a LIMIT or narrow the patterns.")

@@ -1,0 +1,103 @@
+"""One query worker: a separate process holding the dataset in a pyoxigraph Store.
+
+Queries run here, never in the server process, so a runaway query can be stopped by ending its
+process (CPU actually freed), and the server's event loop never waits on query work. The worker
+answers each job with ("ok", bytes) or ("error", kind, message).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+__all__ = ["Job", "serve_jobs"]
+
+
+@dataclass(frozen=True)
+class Job:
+    query: str
+    engine_format: str
+    default_graphs: tuple[str, ...] | None = None  # protocol dataset, overrides FROM
+    named_graphs: tuple[str, ...] | None = None
+    max_bytes: int = 50_000_000
+
+
+class _ResultTooLarge(Exception):
+    pass
+
+
+class _CappedBuffer:
+    """A write target that refuses to grow past the response cap."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _ResultTooLarge()
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def serve_jobs(connection: Connection, nquads: bytes) -> None:
+    """Process entry point: load the dataset, then answer jobs until told to stop (None)."""
+    import pyoxigraph
+
+    store = pyoxigraph.Store()
+    store.load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+    _materialize_union_default_graph(store)
+    connection.send(("ready",))
+    while True:
+        job = connection.recv()
+        if job is None:
+            return
+        connection.send(_answer(store, job))
+
+
+def _materialize_union_default_graph(store) -> None:
+    """Copy every triple into the default graph, once: the union with set semantics.
+
+    pyoxigraph's use_default_graph_as_union option yields a triple once per graph holding it;
+    kzgraph states a fact in every passage that supports it, so that would repeat answers.
+    """
+    import pyoxigraph
+
+    default = pyoxigraph.DefaultGraph()
+    store.extend([pyoxigraph.Quad(q.subject, q.predicate, q.object, default)
+                  for q in store.quads_for_pattern(None, None, None)])
+
+
+def _answer(store, job: Job) -> tuple:
+    try:
+        return ("ok", _run(store, job))
+    except SyntaxError as error:
+        return ("error", "syntax", str(error))
+    except _ResultTooLarge:
+        return ("error", "too_large", f"the result is larger than the {job.max_bytes}-byte cap")
+    except Exception as error:  # the worker must outlive any engine error: report it instead
+        return ("error", "engine", str(error) or type(error).__name__)
+
+
+def _run(store, job: Job) -> bytes:
+    import pyoxigraph
+
+    options: dict = {}
+    if job.default_graphs is not None or job.named_graphs is not None:
+        options["default_graph"] = [pyoxigraph.NamedNode(g) for g in job.default_graphs or ()]
+        options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in job.named_graphs or ()]
+    results = store.query(job.query, **options)
+    buffer = _CappedBuffer(job.max_bytes)
+    if isinstance(results, pyoxigraph.QueryTriples):
+        results.serialize(buffer, format=getattr(pyoxigraph.RdfFormat, job.engine_format))
+    else:
+        results.serialize(buffer, format=getattr(pyoxigraph.QueryResultsFormat, job.engine_format))
+    return buffer.getvalue()

@@ -1,0 +1,64 @@
+"""The one mapping from kzgraph's exceptions to HTTP statuses, as short JSON (or text) errors.
+
+Every error a route raises ends here: typed kzgraph errors get their status from ``STATUS``;
+FastAPI's own validation errors become 400; anything unexpected becomes a short 500 message and
+a log entry with the traceback (never sent to the client).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kzgraph import errors
+
+__all__ = ["STATUS", "install_error_handlers"]
+
+log = logging.getLogger("kzgraph.web")
+
+STATUS: dict[type[errors.KzgraphError], tuple[int, str]] = {
+    errors.QuerySyntaxError: (400, "query_syntax"),
+    errors.ServiceNotAllowed: (400, "service_not_allowed"),
+    errors.BadRequest: (400, "bad_request"),
+    errors.UpdateRefused: (403, "update_refused"),
+    errors.MethodNotAllowed: (405, "method_not_allowed"),
+    errors.NotAcceptable: (406, "not_acceptable"),
+    errors.PayloadTooLarge: (413, "payload_too_large"),
+    errors.ResultTooLarge: (413, "result_too_large"),
+    errors.UnsupportedMediaType: (415, "unsupported_media_type"),
+    errors.Overloaded: (503, "overloaded"),
+    errors.QueryTimeout: (503, "timeout"),
+    errors.UsageError: (400, "bad_request"),
+}
+
+
+def status_of(error: errors.KzgraphError) -> tuple[int, str]:
+    return next((v for kind, v in STATUS.items() if isinstance(error, kind)), (500, "internal_error"))
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None):
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(errors.KzgraphError)
+    async def kzgraph_error(request: Request, error: errors.KzgraphError):
+        status, code = status_of(error)
+        return error_response(status, code, str(error), getattr(error, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError):
+        return error_response(400, "bad_request", "; ".join(e["msg"] for e in error.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException):
+        return error_response(error.status_code, "http_error", str(error.detail), error.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal_error", "internal error; it has been logged")

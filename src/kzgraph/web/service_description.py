@@ -1,0 +1,65 @@
+"""The SPARQL 1.1 Service Description of the endpoint, computed from the served dataset."""
+
+from __future__ import annotations
+
+from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, XSD
+
+from kzgraph.query.formats import GRAPH_FORMATS, RESULT_FORMATS
+
+__all__ = ["SD_FORMATS", "service_description"]
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+W3_FORMATS = Namespace("http://www.w3.org/ns/formats/")
+
+# Media types the description itself is offered in → rdflib serializer.
+SD_FORMATS = {
+    "text/turtle": "turtle",
+    "application/rdf+xml": "xml",
+    "application/ld+json": "json-ld",
+    "application/n-triples": "nt",
+    "application/xml": "xml",
+}
+
+_FORMAT_IRIS = {
+    "JSON": "SPARQL_Results_JSON", "XML": "SPARQL_Results_XML", "CSV": "SPARQL_Results_CSV",
+    "TSV": "SPARQL_Results_TSV", "TURTLE": "Turtle", "N_TRIPLES": "N-Triples",
+    "RDF_XML": "RDF_XML", "JSON_LD": "JSON-LD", "TRIG": "TriG", "N_QUADS": "N-Quads",
+}
+
+
+def service_description(dataset: Dataset, endpoint: str) -> Graph:
+    graph = Graph()
+    graph.bind("sd", SD)
+    graph.bind("void", VOID)
+    graph.bind("formats", W3_FORMATS)
+    service = URIRef(endpoint + "#service")
+    graph.add((service, RDF.type, SD.Service))
+    graph.add((service, SD.endpoint, URIRef(endpoint)))
+    graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    for feature in (SD.UnionDefaultGraph, SD.BasicFederatedQuery):
+        graph.add((service, SD.feature, feature))
+    for name in sorted({_FORMAT_IRIS[f.engine_name] for f in RESULT_FORMATS + GRAPH_FORMATS}):
+        graph.add((service, SD.resultFormat, W3_FORMATS[name]))
+    graph.add((service, SD.defaultDataset, _describe_dataset(graph, dataset)))
+    return graph
+
+
+def _describe_dataset(graph: Graph, dataset: Dataset) -> BNode:
+    described, default = BNode(), BNode()
+    graph.add((described, RDF.type, SD.Dataset))
+    graph.add((described, SD.defaultGraph, default))
+    graph.add((default, RDF.type, SD.Graph))
+    graph.add((default, VOID.triples, Literal(len(dataset), datatype=XSD.integer)))
+    for named in sorted(dataset.graphs(), key=lambda g: str(g.identifier)):
+        if not isinstance(named.identifier, URIRef) or str(named.identifier).startswith("urn:x-rdflib"):
+            continue
+        entry, inner = BNode(), BNode()
+        graph.add((described, SD.namedGraph, entry))
+        graph.add((entry, RDF.type, SD.NamedGraph))
+        graph.add((entry, SD.name, named.identifier))
+        graph.add((entry, SD.graph, inner))
+        graph.add((inner, RDF.type, SD.Graph))
+        graph.add((inner, VOID.triples, Literal(len(named), datatype=XSD.integer)))
+    return described

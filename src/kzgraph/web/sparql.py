@@ -1,0 +1,221 @@
+"""The SPARQL 1.1 Protocol endpoint: request parsing, safety policy, negotiation, execution.
+
+Built on rdflib-endpoint's ``SparqlRouter`` (its title, description, example queries and router
+plumbing), with its query routes replaced: kzgraph's handlers read the protocol strictly (one
+``query``, form or direct POST, UTF-8 only), refuse updates, check the query against the SERVICE
+allowlist and the size caps, and run it in a worker process of the ``WorkerPool`` with a timeout
+(see ``kzgraph.query``). FROM / FROM NAMED only select graphs already in the dataset: the engine
+never loads a document named in a query.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from urllib.parse import parse_qsl
+
+from fastapi import Request, Response
+from rdflib import Dataset
+from rdflib_endpoint import SparqlRouter
+
+from kzgraph.config import Settings
+from kzgraph.errors import (
+    BadRequest,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    ServiceNotAllowed,
+    UnsupportedMediaType,
+    UpdateRefused,
+)
+from kzgraph.examples import Example
+from kzgraph.query.formats import FORMAT_ALIASES, ResultFormat, formats_for
+from kzgraph.query.inspect import QueryShape, inspect_query
+from kzgraph.query.pool import WorkerPool
+from kzgraph.query.worker import Job
+from kzgraph.web.conneg import negotiate
+from kzgraph.web.service_description import SD_FORMATS, service_description
+
+__all__ = ["KzgraphSparqlRouter", "QueryRequest"]
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT_QUERY = "application/sparql-query"
+DIRECT_UPDATE = "application/sparql-update"
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """A protocol query operation: the query and the protocol dataset, if any."""
+
+    query: str
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    format: str | None = None
+
+    @property
+    def has_protocol_dataset(self) -> bool:
+        return bool(self.default_graphs or self.named_graphs)
+
+
+class KzgraphSparqlRouter(SparqlRouter):
+    """rdflib-endpoint's router with kzgraph's safe, bounded query handlers at ``path``."""
+
+    def __init__(self, dataset: Dataset, pool: WorkerPool, settings: Settings,
+                 examples: list[Example], **kwargs) -> None:
+        super().__init__(graph=dataset, enable_update=False, example_queries={
+            e.title: {"query": e.query} for e in examples}, **kwargs)
+        self.routes.clear()  # replaced by the handlers below
+        self.pool = pool
+        self.settings = settings
+        self.examples = examples
+        self.sd_graph = service_description(dataset, f"{settings.base_url}{self.path}")
+        for path in (self.path, self.path + "/"):
+            self.add_api_route(path, self.get, methods=["GET"], include_in_schema=path == self.path,
+                               summary="SPARQL query (GET), query UI or service description")
+            self.add_api_route(path, self.post, methods=["POST"], include_in_schema=path == self.path,
+                               summary="SPARQL query (URL-encoded or direct POST)")
+
+    async def get(self, request: Request) -> Response:
+        params = parse_qsl(request.url.query, keep_blank_values=True)
+        if _values(params, "update"):
+            raise MethodNotAllowed("SPARQL Update is not available (and never via GET); "
+                                   "this endpoint is read-only", headers={"Allow": "GET, POST"})
+        if not _values(params, "query"):
+            return self.describe_service(request)
+        return await self.answer(request, _query_request(params), request.headers.get("accept"))
+
+    async def post(self, request: Request) -> Response:
+        media_type, charset = _content_type(request.headers.get("content-type"))
+        body = await _read_body(request, self.settings.max_body_bytes)
+        if media_type == DIRECT_UPDATE:
+            raise UpdateRefused("SPARQL Update is refused: this public endpoint is read-only")
+        if media_type == FORM:
+            params = parse_qsl(_decode(body, charset), keep_blank_values=True)
+            params += parse_qsl(request.url.query, keep_blank_values=True)
+            if _values(params, "update"):
+                raise UpdateRefused("SPARQL Update is refused: this public endpoint is read-only")
+            return await self.answer(request, _query_request(params), request.headers.get("accept"))
+        if media_type == DIRECT_QUERY:
+            params = parse_qsl(request.url.query, keep_blank_values=True)
+            if _values(params, "query"):
+                raise BadRequest("a direct POST carries the query in its body, not in ?query=")
+            params.append(("query", _decode(body, charset)))
+            return await self.answer(request, _query_request(params), request.headers.get("accept"))
+        raise UnsupportedMediaType(
+            f"POST a query as {FORM} (query=...) or as {DIRECT_QUERY}; got {media_type or 'no Content-Type'}")
+
+    async def answer(self, request: Request, operation: QueryRequest, accept: str | None) -> Response:
+        shape = self.check(operation.query)
+        chosen = _choose_format(shape, operation.format, accept)
+        job = Job(
+            query=operation.query, engine_format=chosen.engine_name,
+            default_graphs=operation.default_graphs if operation.has_protocol_dataset else None,
+            named_graphs=operation.named_graphs if operation.has_protocol_dataset else None,
+            max_bytes=self.settings.max_result_bytes,
+        )
+        payload = await self.pool.run(job, self.settings.query_timeout)
+        return Response(payload, media_type=_with_charset(chosen), headers={"Vary": "Accept"})
+
+    def check(self, query: str) -> QueryShape:
+        """Refuse what must never run: oversized, too deep, updates, SERVICE off the allowlist."""
+        limits = self.settings
+        if len(query) > limits.max_query_length:
+            raise PayloadTooLarge(f"the query is {len(query)} characters long; "
+                                  f"the limit is {limits.max_query_length}")
+        shape = inspect_query(query)
+        if shape.depth > limits.max_query_depth:
+            raise PayloadTooLarge(f"the query nests {shape.depth} levels deep; "
+                                  f"the limit is {limits.max_query_depth}")
+        if shape.is_update:
+            raise UpdateRefused("SPARQL Update is refused: this public endpoint is read-only")
+        for service in shape.services:
+            if service not in limits.service_allowlist:
+                raise ServiceNotAllowed(
+                    f"SERVICE <{service}> is not allowed; SERVICE must name one of these endpoints "
+                    f"in full: {', '.join(limits.service_allowlist) or '(none configured)'}")
+        return shape
+
+    def describe_service(self, request: Request) -> Response:
+        offered = ["text/html", *SD_FORMATS]
+        chosen = negotiate(request.headers.get("accept"), offered)
+        if chosen == "text/html":
+            return self.query_ui()
+        body = self.sd_graph.serialize(format=SD_FORMATS[chosen], encoding="utf-8")
+        return Response(body, media_type=chosen, headers={"Vary": "Accept"})
+
+    def query_ui(self) -> Response:
+        page = resources.files("kzgraph.web").joinpath("static/query-ui.html").read_text("utf-8")
+        examples = [{"title": e.title, "query": e.query} for e in self.examples]
+        # "</" inside the embedded JSON must not close the <script> element.
+        data = json.dumps(examples, ensure_ascii=False).replace("</", "<\\/")
+        page = page.replace("__TITLE__", _html_escape(self.title)).replace("__EXAMPLES__", data)
+        return Response(page, media_type="text/html; charset=utf-8")
+
+
+def _values(params: list[tuple[str, str]], name: str) -> list[str]:
+    return [value for key, value in params if key == name]
+
+
+def _query_request(params: list[tuple[str, str]]) -> QueryRequest:
+    queries = _values(params, "query")
+    if len(queries) != 1:
+        raise BadRequest(f"exactly one 'query' parameter is required; got {len(queries)}")
+    if not queries[0].strip():
+        raise BadRequest("the 'query' parameter is empty")
+    formats = _values(params, "format")
+    return QueryRequest(
+        query=queries[0],
+        default_graphs=tuple(_values(params, "default-graph-uri")),
+        named_graphs=tuple(_values(params, "named-graph-uri")),
+        format=formats[-1] if formats else None,
+    )
+
+
+def _content_type(header: str | None) -> tuple[str, str | None]:
+    if not header:
+        return "", None
+    media, *params = [part.strip() for part in header.split(";")]
+    charset = next((p.partition("=")[2].strip('"').lower() for p in params
+                    if p.lower().startswith("charset=")), None)
+    return media.lower(), charset
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the request body is {declared} bytes; the limit is {limit}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the request body is over the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode(body: bytes, charset: str | None) -> str:
+    if charset not in (None, "utf-8", "utf8"):
+        raise UnsupportedMediaType(f"the request body must be UTF-8 (charset={charset} given)")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest(f"the request body is not valid UTF-8: {error.reason} at byte {error.start}") from None
+
+
+def _choose_format(shape: QueryShape, format_param: str | None, accept: str | None) -> ResultFormat:
+    by_type: dict[str, ResultFormat] = {}
+    for candidate in formats_for(shape.form or "SELECT"):
+        by_type.setdefault(candidate.media_type, candidate)  # the first listed engine format wins
+    if format_param:
+        wanted = FORMAT_ALIASES.get(format_param.lower(), (format_param.lower(),))
+        accept = ", ".join(wanted)
+    return by_type[negotiate(accept, list(by_type))]
+
+
+def _with_charset(chosen: ResultFormat) -> str:
+    binary_safe = chosen.media_type.endswith(("json", "xml")) or chosen.media_type.startswith("text/")
+    return f"{chosen.media_type}; charset=utf-8" if binary_safe else chosen.media_type
+
+
+def _html_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
