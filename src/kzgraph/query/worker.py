@@ -20,6 +20,7 @@ class Job:
     default_graphs: tuple[str, ...] | None = None  # protocol dataset, overrides FROM
     named_graphs: tuple[str, ...] | None = None
     max_bytes: int = 50_000_000
+    base_iri: str | None = None  # resolves relative IRIs in the query (the endpoint's URL)
 
 
 class _ResultTooLarge(Exception):
@@ -90,7 +91,7 @@ def _answer(store, job: Job) -> tuple:
 def _run(store, job: Job) -> bytes:
     import pyoxigraph
 
-    options: dict = {}
+    options: dict = {"base_iri": job.base_iri}
     if job.default_graphs is not None or job.named_graphs is not None:
         options["default_graph"] = [pyoxigraph.NamedNode(g) for g in job.default_graphs or ()]
         options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in job.named_graphs or ()]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 
@@ -29,7 +31,9 @@ _FORMAT_IRIS = {
 }
 
 
+@lru_cache(maxsize=16)
 def service_description(dataset: Dataset, endpoint: str) -> Graph:
+    """The description of the endpoint at ``endpoint`` (cached: the dataset is read-only)."""
     graph = Graph()
     graph.bind("sd", SD)
     graph.bind("void", VOID)

@@ -68,7 +68,7 @@ class KzgraphSparqlRouter(SparqlRouter):
         self.pool = pool
         self.settings = settings
         self.examples = examples
-        self.sd_graph = service_description(dataset, f"{settings.base_url}{self.path}")
+        self.dataset = dataset
         for path in (self.path, self.path + "/"):
             self.add_api_route(path, self.get, methods=["GET"], include_in_schema=path == self.path,
                                summary="SPARQL query (GET), query UI or service description")
@@ -111,7 +111,7 @@ class KzgraphSparqlRouter(SparqlRouter):
             query=operation.query, engine_format=chosen.engine_name,
             default_graphs=operation.default_graphs if operation.has_protocol_dataset else None,
             named_graphs=operation.named_graphs if operation.has_protocol_dataset else None,
-            max_bytes=self.settings.max_result_bytes,
+            max_bytes=self.settings.max_result_bytes, base_iri=self.endpoint_url(request),
         )
         payload = await self.pool.run(job, self.settings.query_timeout)
         return Response(payload, media_type=_with_charset(chosen), headers={"Vary": "Accept"})
@@ -140,8 +140,15 @@ class KzgraphSparqlRouter(SparqlRouter):
         chosen = negotiate(request.headers.get("accept"), offered)
         if chosen == "text/html":
             return self.query_ui()
-        body = self.sd_graph.serialize(format=SD_FORMATS[chosen], encoding="utf-8")
+        graph = service_description(self.dataset, self.endpoint_url(request))
+        body = graph.serialize(format=SD_FORMATS[chosen], encoding="utf-8")
         return Response(body, media_type=chosen, headers={"Vary": "Accept"})
+
+    def endpoint_url(self, request: Request) -> str:
+        """The endpoint's URL: the configured public URL, else the one the client used."""
+        if self.settings.public_url:
+            return f"{self.settings.public_url.rstrip('/')}{self.path}"
+        return str(request.base_url).rstrip("/") + self.path
 
     def query_ui(self) -> Response:
         page = resources.files("kzgraph.web").joinpath("static/query-ui.html").read_text("utf-8")
