@@ -24,6 +24,11 @@ class Example:
     expected_rows: int | None = None
     expected: list[tuple[str, ...]] = field(default_factory=list)
 
+    @property
+    def display_query(self) -> str:
+        """The query as shown to people: without the ``# expect`` lines meant for the tests."""
+        return "\n".join(line for line in self.query.splitlines() if not line.startswith("# expect"))
+
     def matches(self, rows: list[tuple[str, ...]]) -> bool:
         """Whether result rows (values as strings, '' for unbound) meet the expectations."""
         if self.expected_rows is not None and len(rows) != self.expected_rows:

@@ -63,7 +63,7 @@ class KzgraphSparqlRouter(SparqlRouter):
     def __init__(self, dataset: Dataset, pool: WorkerPool, settings: Settings,
                  examples: list[Example], **kwargs) -> None:
         super().__init__(graph=dataset, enable_update=False, example_queries={
-            e.title: {"query": e.query} for e in examples}, **kwargs)
+            e.title: {"query": e.display_query} for e in examples}, **kwargs)
         self.routes.clear()  # replaced by the handlers below
         self.pool = pool
         self.settings = settings
@@ -152,7 +152,7 @@ class KzgraphSparqlRouter(SparqlRouter):
 
     def query_ui(self) -> Response:
         page = resources.files("kzgraph.web").joinpath("static/query-ui.html").read_text("utf-8")
-        examples = [{"title": e.title, "query": e.query} for e in self.examples]
+        examples = [{"title": e.title, "query": e.display_query} for e in self.examples]
         # "</" inside the embedded JSON must not close the <script> element.
         data = json.dumps(examples, ensure_ascii=False).replace("</", "<\\/")
         page = page.replace("__TITLE__", _html_escape(self.title)).replace("__EXAMPLES__", data)

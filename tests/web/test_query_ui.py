@@ -1,0 +1,37 @@
+"""The query UI works in a real (headless) browser, offline: it runs a query and shows results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .browser import browser, console_errors, needs_browser  # noqa: F401 - fixture
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+
+
+@needs_browser
+def test_query_ui_runs_the_first_example_and_shows_results(live_server, browser):  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{live_server.url}/sparql")
+    wait = WebDriverWait(browser, 20)
+    wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, ".yasqe_queryButton"))).click()
+    wait.until(lambda d: "National Space Agency of the Republic of Kazakhstan" in
+               d.find_element(By.CSS_SELECTOR, ".yasr").text)
+    tabs = browser.find_elements(By.CSS_SELECTOR, ".tabPanel, .tab")
+    assert "The agency's names in every language" in browser.page_source
+    assert len(tabs) >= 1
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "query-ui.png"))
+    assert console_errors(browser) == []
+
+
+@needs_browser
+def test_query_ui_loads_nothing_from_outside(live_server, browser):  # noqa: F811
+    browser.get(f"{live_server.url}/sparql")
+    resources = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(r => r.name)")
+    assert resources, "the page loaded its scripts"
+    assert all(url.startswith(live_server.url) for url in resources), resources
