@@ -79,3 +79,37 @@ def test_export_unknown_format_is_refused():
     result = kzgraph("export", "--format", "xml")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_serve_starts_on_the_embedded_data_and_answers(tmp_path):
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "kzgraph", "serve", "--port", str(port),
+                               "--query-timeout", "5"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/sparql", params={
+                    "query": "ASK { <https://w3id.org/kzgraph/resource/KazCosmos> ?p ?o }"},
+                    headers={"Accept": "application/sparql-results+json"})
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and server.poll() is None, "server did not start"
+                time.sleep(0.2)
+        assert response.status_code == 200 and response.json()["boolean"] is True
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_serve_with_a_bad_setting_exits_2_without_traceback():
+    result = kzgraph("serve", "--query-timeout", "0")
+    assert result.returncode == 2
+    assert "query_timeout must be positive" in result.stderr and "Traceback" not in result.stderr

@@ -7,6 +7,7 @@ Exit codes (one table, ``EXIT_CODES``): 0 success / conforms, 1 data does not co
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -65,12 +66,41 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve = commands.add_parser(
         "serve", help="serve the graph: SPARQL endpoint at /sparql, query UI at /",
         description="Serve the embedded graph (ontology + data, all named graphs) over HTTP. "
-                    "Settings also come from KZGRAPH_HOST, KZGRAPH_PORT, KZGRAPH_PUBLIC_URL.",
+                    "Every option can also be set by an environment variable KZGRAPH_<OPTION> "
+                    "(e.g. KZGRAPH_QUERY_TIMEOUT=5; lists comma-separated).",
     )
-    serve.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
-    serve.add_argument("--public-url", help="base URL clients use, e.g. behind a proxy")
+    defaults = Settings()
+    for field in dataclasses.fields(Settings):
+        default = getattr(defaults, field.name)
+        flag = "--" + field.name.replace("_", "-")
+        help_text = f"{SETTING_HELP.get(field.name, field.name)} (default: {_show_default(default)})"
+        if isinstance(default, tuple):
+            serve.add_argument(flag, nargs="*", metavar="VALUE", help=help_text)
+        else:
+            serve.add_argument(flag, type=type(default), help=help_text)
     serve.set_defaults(run=run_serve)
+
+
+SETTING_HELP = {
+    "host": "interface to listen on",
+    "port": "port to listen on",
+    "public_url": "base URL clients use, e.g. behind a proxy",
+    "query_timeout": "seconds a query may take, waiting included; then 503 and the work is stopped",
+    "query_workers": "worker processes running queries in parallel",
+    "max_waiting": "queries that may wait for a worker; beyond that, 503 with Retry-After",
+    "max_body_bytes": "largest request body accepted",
+    "max_query_length": "longest query accepted, in characters",
+    "max_query_depth": "deepest nesting of { } and ( ) accepted",
+    "max_result_bytes": "largest response a query may produce",
+    "service_allowlist": "SPARQL endpoints SERVICE may call, each written in full",
+    "cors_origins": "origins allowed by CORS (never with credentials)",
+}
+
+
+def _show_default(value: object) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(value) or "none"
+    return str(value) or "none"
 
 
 def _add_validate(commands: argparse._SubParsersAction) -> None:
@@ -101,7 +131,9 @@ def run_serve(args: argparse.Namespace) -> None:
 
     from kzgraph.web import create_app
 
-    settings = Settings.from_env(host=args.host, port=args.port, public_url=args.public_url)
+    overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(Settings)}
+    overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}
+    settings = Settings.from_env(**overrides)
     app = create_app(load_dataset(), settings)
     print(f"kzgraph: serving {settings.base_url}/sparql (query UI at {settings.base_url}/)")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")

@@ -33,6 +33,14 @@ class Settings:
     service_allowlist: tuple[str, ...] = (WIKIDATA_QUERY_SERVICE,)
     cors_origins: tuple[str, ...] = ("*",)
 
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, (int, float)) and f.name != "port" and value <= 0:
+                raise UsageError(f"setting {f.name} must be positive; got {value}")
+        if not 0 <= self.port < 65536:
+            raise UsageError(f"setting port must be 0–65535; got {self.port}")
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
         """Defaults, then KZGRAPH_<FIELD> environment variables, then explicit overrides."""
