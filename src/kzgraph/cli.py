@@ -69,6 +69,8 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
                     "Every option can also be set by an environment variable KZGRAPH_<OPTION> "
                     "(e.g. KZGRAPH_QUERY_TIMEOUT=5; lists comma-separated).",
     )
+    serve.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                       help="TriG/Turtle data files to serve instead of the embedded data")
     defaults = Settings()
     for field in dataclasses.fields(Settings):
         default = getattr(defaults, field.name)
@@ -134,7 +136,7 @@ def run_serve(args: argparse.Namespace) -> None:
     overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(Settings)}
     overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}
     settings = Settings.from_env(**overrides)
-    app = create_app(load_dataset(), settings)
+    app = create_app(load_dataset(args.paths or None), settings)
     print(f"kzgraph: serving {settings.base_url}/sparql (query UI at {settings.base_url}/)")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 

@@ -187,46 +187,45 @@ def locate(node: object, files: Sequence[Path]) -> tuple[Path, int] | None:
     if not isinstance(node, URIRef):
         return None
     for path in files:
-        line = _line_of(str(node), Path(path))
+        line = _term_lines(Path(path)).get(str(node))
         if line:
             return Path(path), line
     return None
 
 
-def _line_of(iri: str, path: Path) -> int | None:
-    text_lines = _read_lines(path)
-    pattern = _spelling_pattern(iri, _prefixes(tuple(text_lines)))
-    if pattern is None:
-        return None
-    for want_subject in (True, False):
-        for number, line in enumerate(text_lines, start=1):
-            match = pattern.search(line)
-            if match and (not want_subject or not line[:match.start()].strip()):
-                return number
-    return None
+_TERM = re.compile(r"<([^<>\s]*)>|(?<![\w<])([A-Za-z][\w.-]*|):((?:[\w-]|\.(?=[\w-]))+)")
 
 
 @lru_cache(maxsize=64)
-def _read_lines(path: Path) -> list[str]:
+def _term_lines(path: Path) -> dict[str, int]:
+    """Every IRI in a Turtle/TriG/N-Quads file → its line: first as a subject, else first at all."""
     try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
-        return []
+        return {}
+    prefixes = _prefixes(lines)
+    as_subject: dict[str, int] = {}
+    anywhere: dict[str, int] = {}
+    for number, line in enumerate(lines, start=1):
+        for position, match in enumerate(_TERM.finditer(line)):
+            iri = match.group(1) or _expand(prefixes, match.group(2), match.group(3))
+            if iri is None:
+                continue
+            anywhere.setdefault(iri, number)
+            if position == 0 and not line[:match.start()].strip():
+                as_subject.setdefault(iri, number)
+    return {**anywhere, **as_subject}
 
 
-def _prefixes(lines: tuple[str, ...]) -> dict[str, str]:
+def _expand(prefixes: dict[str, str], prefix: str, local: str) -> str | None:
+    namespace = prefixes.get(prefix)
+    return namespace + local if namespace is not None else None
+
+
+def _prefixes(lines: list[str]) -> dict[str, str]:
     declared = {}
     for line in lines:
         match = re.match(r"\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>]*)>", line, re.IGNORECASE)
         if match:
             declared[match.group(1)] = match.group(2)
     return declared
-
-
-def _spelling_pattern(iri: str, prefixes: dict[str, str]) -> re.Pattern[str] | None:
-    spellings = [re.escape(f"<{iri}>")]
-    for prefix, namespace in prefixes.items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            local = iri[len(namespace):]
-            spellings.append(re.escape(f"{prefix}:{local}") + r"(?![\w.-]*[\w-])")
-    return re.compile("|".join(spellings))

@@ -1,0 +1,245 @@
+"""Benchmark kzgraph against its peers, side by side in one run, over HTTP on loopback.
+
+Peers: kzgraph (`kzgraph serve`), stock rdflib-endpoint (`rdflib-endpoint serve`), the Oxigraph
+server (`oxigraph serve-read-only`, PyPI package `oxigraph`), and pyoxigraph in memory (queries
+in-process, no HTTP: the floor). For each synthetic graph size it reports load time (start until
+the first answer), RSS of the server's process tree, median and p95 latency per query, and
+throughput with a bounded number of concurrent clients — as measured values and as ratios to
+the Oxigraph server. Machines here are noisy: compare ratios within one run, not across runs.
+
+    python bench/run.py --sizes 10000 100000 [--reps 20] [--clients 8] [--seconds 5] [-o bench/results.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pyoxigraph
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate  # noqa: E402
+from queries import QUERIES  # noqa: E402
+
+ACCEPT = {"Accept": "application/sparql-results+json, text/turtle;q=0.9"}
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Measured:
+    peer: str
+    load_s: float = float("nan")
+    rss_mib: float = float("nan")
+    latency: dict[str, tuple[float, float]] = field(default_factory=dict)  # query -> (median, p95)
+    errors: dict[str, str] = field(default_factory=dict)
+    throughput: float = float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def tree_rss_mib(pid: int) -> float:
+    """Resident memory of a process and all its descendants."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            continue
+    return total / 1024
+
+
+def server_commands(peer: str, data: Path, port: int, workdir: Path) -> list[list[str]]:
+    if peer == "kzgraph":
+        return [[str(BIN / "kzgraph"), "serve", str(data), "--port", str(port), "--query-timeout", "120"]]
+    if peer == "rdflib-endpoint":
+        return [[str(BIN / "rdflib-endpoint"), "serve", str(data), "--host", "127.0.0.1", "--port", str(port)]]
+    store = workdir / "oxigraph-store"
+    shutil.rmtree(store, ignore_errors=True)
+    return [[str(BIN / "oxigraph"), "load", "--location", str(store), "--file", str(data)],
+            [str(BIN / "oxigraph"), "serve-read-only", "--location", str(store),
+             "--bind", f"127.0.0.1:{port}", "--union-default-graph"]]
+
+
+def endpoint_path(peer: str) -> str:
+    return {"oxigraph": "/query", "kzgraph": "/sparql", "rdflib-endpoint": "/"}[peer]
+
+
+def start(peer: str, data: Path, workdir: Path, timeout: float) -> tuple[subprocess.Popen, str, float]:
+    port = free_port()
+    started = time.monotonic()
+    *preparation, serve = server_commands(peer, data, port, workdir)
+    for command in preparation:
+        subprocess.run(command, check=True, capture_output=True, timeout=timeout)
+    process = subprocess.Popen(serve, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}{endpoint_path(peer)}"
+    while time.monotonic() - started < timeout:
+        try:
+            if httpx.get(url, params={"query": QUERIES["lookup"]}, headers=ACCEPT, timeout=5).status_code == 200:
+                return process, url, time.monotonic() - started
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{peer} did not start within {timeout} s")
+
+
+def time_query(call, reps: int) -> tuple[float, float]:
+    call()  # warm-up
+    samples = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - started)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(0.95 * len(samples)))]
+
+
+def http_call(client: httpx.Client, url: str, query: str):
+    def call():
+        response = client.post(url, data={"query": query}, headers=ACCEPT)
+        if response.status_code != 200:
+            raise RuntimeError(f"HTTP {response.status_code}: {response.text[:120]}")
+        return response.content
+    return call
+
+
+def throughput(url: str, clients: int, seconds: float) -> float:
+    deadline = time.monotonic() + seconds
+
+    def worker() -> int:
+        done = 0
+        with httpx.Client(timeout=30) as client:
+            call = http_call(client, url, QUERIES["lookup"])
+            while time.monotonic() < deadline:
+                call()
+                done += 1
+        return done
+
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        total = sum(pool.map(lambda _: worker(), range(clients)))
+    return total / seconds
+
+
+def measure_server(peer: str, data: Path, workdir: Path, args) -> Measured:
+    result = Measured(peer)
+    process, url, result.load_s = start(peer, data, workdir, args.start_timeout)
+    try:
+        result.rss_mib = tree_rss_mib(process.pid)
+        with httpx.Client(timeout=args.query_timeout) as client:
+            for name, query in QUERIES.items():
+                try:
+                    result.latency[name] = time_query(http_call(client, url, query), args.reps)
+                except (RuntimeError, httpx.HTTPError) as error:
+                    result.errors[name] = str(error)[:80]
+        result.throughput = throughput(url, args.clients, args.seconds)
+        result.rss_mib = max(result.rss_mib, tree_rss_mib(process.pid))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return result
+
+
+def measure_in_memory(data: Path, args) -> Measured:
+    result = Measured("pyoxigraph in memory")
+    started = time.monotonic()
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(data), format=pyoxigraph.RdfFormat.N_QUADS)
+    result.load_s = time.monotonic() - started
+    for name, query in QUERIES.items():
+        result.latency[name] = time_query(
+            lambda q=query: list(store.query(q, use_default_graph_as_union=True)), args.reps)
+    return result
+
+
+def measure_validate(data: Path) -> float:
+    started = time.monotonic()
+    subprocess.run([str(BIN / "kzgraph"), "validate", str(data)], capture_output=True, timeout=600)
+    return time.monotonic() - started
+
+
+def ratio(value: float, reference: float) -> str:
+    if value != value or reference != reference or reference == 0:
+        return "–"
+    return f"{value / reference:.2f}×"
+
+
+def report(size: int, results: list[Measured], validate_s: float | None) -> str:
+    reference = next(r for r in results if r.peer == "oxigraph")
+    lines = [f"### {size:,} quads", "",
+             "| peer | load s | RSS MiB | throughput req/s | load ÷ Oxigraph | RSS ÷ Oxigraph | throughput ÷ Oxigraph |",
+             "|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r.peer} | {r.load_s:.2f} | {r.rss_mib:.0f} | {r.throughput:.0f} | "
+                     f"{ratio(r.load_s, reference.load_s)} | {ratio(r.rss_mib, reference.rss_mib)} | "
+                     f"{ratio(r.throughput, reference.throughput)} |")
+    lines += ["", "| query | " + " | ".join(f"{r.peer} median ms (p95)" for r in results)
+              + " | " + " | ".join(f"{r.peer} ÷ Oxigraph" for r in results if r is not reference) + " |",
+              "|---|" + "---|" * (2 * len(results) - 1)]
+    for name in QUERIES:
+        cells = [_latency_cell(r, name) for r in results]
+        ratios = [ratio(r.latency.get(name, (float("nan"),))[0], reference.latency.get(name, (float("nan"),))[0])
+                  for r in results if r is not reference]
+        lines.append(f"| {name} | " + " | ".join(cells + ratios) + " |")
+    if validate_s is not None:
+        lines += ["", f"`kzgraph validate` on this graph: {validate_s:.1f} s"]
+    return "\n".join(lines) + "\n"
+
+
+def _latency_cell(result: Measured, name: str) -> str:
+    if name in result.errors:
+        return f"error: {result.errors[name]}"
+    median, p95 = result.latency.get(name, (float("nan"), float("nan")))
+    return f"{median * 1000:.1f} ({p95 * 1000:.1f})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--peers", nargs="+", default=["oxigraph", "kzgraph", "rdflib-endpoint"])
+    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--start-timeout", type=float, default=600.0)
+    parser.add_argument("--query-timeout", type=float, default=120.0)
+    parser.add_argument("--validate", action="store_true", help="also time kzgraph validate")
+    parser.add_argument("-o", "--output", type=Path)
+    args = parser.parse_args(argv)
+    sections = [f"Benchmark run {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores "
+                f"(reps={args.reps}, clients={args.clients}, {args.seconds:g} s throughput)\n"]
+    with tempfile.TemporaryDirectory(prefix="kzgraph-bench-") as tmp:
+        workdir = Path(tmp)
+        for size in args.sizes:
+            data = workdir / f"synthetic-{size}.nq"
+            data.write_text(generate(size), encoding="utf-8")
+            results = [measure_server(peer, data, workdir, args) for peer in args.peers]
+            results.append(measure_in_memory(data, args))
+            sections.append(report(size, results, measure_validate(data) if args.validate else None))
+            print(sections[-1], flush=True)
+    if args.output:
+        args.output.write_text("\n".join(sections), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
