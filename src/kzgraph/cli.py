@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import os
 import sys
 import tempfile
@@ -137,6 +138,10 @@ def run_serve(args: argparse.Namespace) -> None:
     overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}
     settings = Settings.from_env(**overrides)
     app = create_app(load_dataset(args.paths or None), settings)
+    # The loaded graph lives as long as the server: keep the collector from rescanning its
+    # millions of objects on every few requests (it cost ~10 ms per request at 100k quads).
+    gc.collect()
+    gc.freeze()
     print(f"kzgraph: serving {settings.base_url}/sparql (query UI at {settings.base_url}/)")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
