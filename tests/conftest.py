@@ -63,7 +63,7 @@ def live_server(dataset) -> Iterator[LiveServer]:
 
 @pytest.fixture()
 def client(live_server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+    with httpx.Client(base_url=live_server.url, timeout=30, follow_redirects=True) as http:
         yield http
 
 

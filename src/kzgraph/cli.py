@@ -126,6 +126,9 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
     )
     out.add_argument("--format", "-f", choices=sorted(FORMATS), default="turtle")
     out.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    out.add_argument("--wikidata", action="store_true",
+                     help="write the Wikidata-vocabulary view (wdt:, p:/ps:/pq:, references) "
+                          "instead of the kzgraph graphs")
     out.set_defaults(run=run_export)
 
 
@@ -154,7 +157,12 @@ def run_validate(args: argparse.Namespace) -> None:
 
 
 def run_export(args: argparse.Namespace) -> None:
-    payload = export(load_dataset(), args.format)
+    dataset = load_dataset()
+    if args.wikidata:
+        from kzgraph.wikidata.view import view_dataset
+
+        dataset = view_dataset(dataset)
+    payload = export(dataset, args.format)
     if args.output is None:
         sys.stdout.buffer.write(payload)
         return

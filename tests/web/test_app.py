@@ -67,9 +67,7 @@ def test_construct_returns_turtle(client):
     assert "KazSat-3" in response.text
 
 
-def test_ui_is_served_at_the_endpoint_and_home_redirects_to_it(client):
-    home = client.get("/", follow_redirects=False)
-    assert home.status_code == 303 and home.headers["location"] == "/sparql"
+def test_ui_is_served_at_the_endpoint(client):
     page = client.get("/sparql", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "yasgui" in page.text.lower()
     assert "Aimbetov" in page.text  # example queries are embedded in the UI

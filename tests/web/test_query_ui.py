@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .browser import browser, console_errors, needs_browser  # noqa: F401 - fixture
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
@@ -35,3 +37,23 @@ def test_query_ui_loads_nothing_from_outside(live_server, browser):  # noqa: F81
         "return performance.getEntriesByType('resource').map(r => r.name)")
     assert resources, "the page loaded its scripts"
     assert all(url.startswith(live_server.url) for url in resources), resources
+
+
+@needs_browser
+@pytest.mark.parametrize("path", ["/", "/resource/KazCosmos", "/ontology", "/resource/KazSat-2"])
+def test_pages_render_without_console_errors_and_their_links_resolve(live_server, browser, path):  # noqa: F811
+    import httpx
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{live_server.url}{path}")
+    assert browser.find_element(By.TAG_NAME, "h1").text
+    links = {a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "main a")}
+    local = sorted(link for link in links if link and link.startswith(live_server.url))
+    assert local
+    with httpx.Client(timeout=30, follow_redirects=True) as client:
+        for link in local:
+            assert client.get(link.split("#")[0], headers={"Accept": "text/html"}).status_code == 200, link
+    assert console_errors(browser) == []
+    if path == "/resource/KazCosmos":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / "agency-page.png"))

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from rdflib import Dataset
 
@@ -15,6 +15,7 @@ from kzgraph.config import Settings
 from kzgraph.examples import Example, load_examples
 from kzgraph.query.pool import WorkerPool
 from kzgraph.web.errors import install_error_handlers
+from kzgraph.web.pages import linked_data_router
 from kzgraph.web.sparql import KzgraphSparqlRouter
 
 __all__ = ["create_app"]
@@ -57,17 +58,12 @@ def create_app(
         description=DESCRIPTION, version="0.1.0", public_url=f"{settings.base_url}/sparql",
     ))
     app.mount("/static", StaticFiles(packages=[("kzgraph.web", "static")]), name="static")
-    _add_site_routes(app, dataset, pool)
+    _add_site_routes(app, pool, len(dataset))
+    app.include_router(linked_data_router(dataset))
     return app
 
 
-def _add_site_routes(app: FastAPI, dataset: Dataset, pool: WorkerPool) -> None:
-    quads = len(dataset)  # the published dataset is read-only: count once
-
-    @app.get("/", include_in_schema=False)
-    async def home() -> RedirectResponse:
-        return RedirectResponse("/sparql", status_code=303)
-
+def _add_site_routes(app: FastAPI, pool: WorkerPool, quads: int) -> None:
     @app.get("/health", tags=["operations"])
     async def health() -> JSONResponse:
         return JSONResponse({"status": "ok", "quads": quads, "busy_workers": pool.busy})

@@ -1,0 +1,129 @@
+"""Entity descriptions for linked data: every triple about an IRI, inbound links, and the
+provenance (claim graph → references) of each fact. Library only: no HTTP here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DC, DCTERMS, OWL, PROV, RDF, RDFS, SKOS
+
+from kzgraph.dataset import INDEX_GRAPH, PROVENANCE_GRAPH
+from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
+
+__all__ = ["Description", "Fact", "SourceRef", "describe", "is_known"]
+
+LABELS = (RDFS.label, SKOS.prefLabel, KZO.nativeName, KZO.romanizedName, KZO.shortName,
+          SKOS.altLabel, DCTERMS.title)
+_DERIVED_GRAPHS = {INDEX_GRAPH}
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    iri: URIRef
+    number: int | None
+    title: str
+    publisher: str
+    date: str
+
+    @property
+    def short(self) -> str:
+        """How a citation looks inline: [N] for a numbered reference, else a short name."""
+        if self.number is not None:
+            return f"[{self.number}]"
+        return "article" if str(self.iri).endswith("/article") else self.title
+
+
+@dataclass(frozen=True)
+class Fact:
+    subject: URIRef
+    predicate: URIRef
+    value: object
+    graphs: tuple[URIRef, ...]
+    sources: tuple[SourceRef, ...]
+
+
+@dataclass
+class Description:
+    iri: URIRef
+    labels: dict[str, list[str]] = field(default_factory=dict)   # language -> labels
+    types: list[URIRef] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)               # outbound
+    inbound: list[Fact] = field(default_factory=list)
+    wikidata: list[URIRef] = field(default_factory=list)
+    wikidata_status: URIRef | None = None
+
+    def graph(self) -> Graph:
+        """The description as RDF: outbound and inbound triples."""
+        out = Graph()
+        for fact in self.facts + self.inbound:
+            out.add((fact.subject, fact.predicate, fact.value))
+        return out
+
+    def quads(self, dataset: Dataset) -> Dataset:
+        """The description with its named graphs, plus each graph's provenance."""
+        out = Dataset()
+        for fact in self.facts + self.inbound:
+            for graph in fact.graphs:
+                out.graph(graph).add((fact.subject, fact.predicate, fact.value))
+                for triple in dataset.graph(PROVENANCE_GRAPH).triples((graph, None, None)):
+                    out.graph(PROVENANCE_GRAPH).add(triple)
+        return out
+
+
+def is_known(dataset: Dataset, iri: URIRef) -> bool:
+    return (iri, None, None) in dataset or (None, None, iri) in dataset
+
+
+def describe(dataset: Dataset, iri: URIRef) -> Description:
+    description = Description(iri)
+    outbound, inbound = _quads_by_triple(dataset, (iri, None, None)), _quads_by_triple(dataset, (None, None, iri))
+    description.facts = [_fact(dataset, t, g) for t, g in sorted(outbound.items(), key=_order)]
+    description.inbound = [_fact(dataset, t, g) for t, g in sorted(inbound.items(), key=_order)
+                           if t[1] != KZO.statedIn]
+    for fact in description.facts:
+        if fact.predicate in LABELS and isinstance(fact.value, Literal):
+            description.labels.setdefault(fact.value.language or "", []).append(str(fact.value))
+    description.types = [f.value for f in description.facts if f.predicate == RDF.type]
+    description.wikidata = [f.value for f in description.facts if f.predicate == OWL.sameAs]
+    status = [f.value for f in description.facts if f.predicate == KZO.wikidataStatus]
+    description.wikidata_status = status[0] if status else None
+    return description
+
+
+def _quads_by_triple(dataset: Dataset, pattern) -> dict[tuple, list[URIRef]]:
+    found: dict[tuple, list[URIRef]] = defaultdict(list)
+    for s, p, o, g in dataset.quads(pattern):
+        name = getattr(g, "identifier", g)
+        if name not in _DERIVED_GRAPHS:
+            found[(s, p, o)].append(name)
+    return found
+
+
+def _order(item) -> tuple:
+    (s, p, o), _ = item
+    return (p != RDF.type, str(p), str(s), str(o))
+
+
+def _fact(dataset: Dataset, triple: tuple, graphs: list[URIRef]) -> Fact:
+    sources = {ref for graph in graphs for ref in _sources(dataset, graph)}
+    return Fact(*triple, graphs=tuple(sorted(set(graphs))),
+                sources=tuple(sorted(sources, key=lambda r: (r.number or 0, r.title))))
+
+
+def _sources(dataset: Dataset, graph: URIRef) -> list[SourceRef]:
+    if graph == ONTOLOGY_GRAPH:
+        return []
+    return [_source_ref(dataset, ref) for ref in dataset.objects(graph, PROV.wasDerivedFrom)]
+
+
+def _source_ref(dataset: Dataset, ref: URIRef) -> SourceRef:
+    number = dataset.value(ref, KZO.referenceNumber)
+    return SourceRef(
+        iri=ref, number=int(number) if number is not None else None,
+        title=str(dataset.value(ref, DCTERMS.title) or dataset.value(ref, RDFS.label) or ref),
+        publisher=str(dataset.value(ref, DC.publisher) or ""),
+        date=str(dataset.value(ref, DCTERMS.date) or ""),
+    )

@@ -1,0 +1,209 @@
+"""Linked-data pages: dereferenceable IRIs, HTML entity pages, the home and ontology pages.
+
+The canonical namespace ``https://w3id.org/kzgraph/`` maps onto this server's paths
+(``/resource/X``, ``/graph/X``, ``/source/X``, ``/ontology``). A thing's IRI answers
+``303 See Other`` to the document describing it, ``/doc/{kind}/{name}``, which negotiates HTML,
+Turtle, N-Triples, RDF/XML, JSON-LD and TriG (``Vary: Accept``); ``/doc/{kind}/{name}.ttl`` etc.
+name one representation directly. Unknown IRIs get 404 with a helpful page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+
+from kzgraph.linkeddata import Description, describe, is_known
+from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
+from kzgraph.web.conneg import negotiate
+
+__all__ = ["CANONICAL_BASE", "PageView", "linked_data_router"]
+
+CANONICAL_BASE = "https://w3id.org/kzgraph/"
+KINDS = ("resource", "graph", "source")
+# media type -> (rdflib format, file extension); HTML first so browsers get pages.
+RDF_FORMATS = {
+    "text/turtle": ("turtle", "ttl"),
+    "application/n-triples": ("nt", "nt"),
+    "application/rdf+xml": ("xml", "rdf"),
+    "application/ld+json": ("json-ld", "jsonld"),
+    "application/trig": ("trig", "trig"),
+}
+EXTENSIONS = {ext: media for media, (_, ext) in RDF_FORMATS.items()} | {"html": "text/html"}
+OFFERED = ["text/html", *RDF_FORMATS]
+
+
+@dataclass(frozen=True)
+class TermView:
+    text: str
+    href: str | None = None
+    external: bool = False
+    note: str = ""
+
+
+class PageView:
+    """How terms look on pages: labels from the data, links to local paths or outside."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+
+    def title(self, iri: URIRef) -> str:
+        for predicate in (SKOS.prefLabel, RDFS.label):
+            labels = list(self.dataset.objects(iri, predicate))
+            english = [label for label in labels if getattr(label, "language", None) in ("en", None)]
+            if english or labels:
+                return str((english or labels)[0])
+        return _local_name(iri)
+
+    def term(self, term: object) -> TermView:
+        if isinstance(term, Literal):
+            note = f"@{term.language}" if term.language else _local_name(term.datatype) if term.datatype else ""
+            return TermView(str(term), note=note)
+        iri = str(term)
+        if iri.startswith(CANONICAL_BASE):
+            return TermView(self.title(URIRef(iri)), href=local_path(iri))
+        known = (term, None, None) in self.dataset
+        text = self.title(URIRef(iri)) if known else self.dataset.namespace_manager.normalizeUri(iri)
+        return TermView(text.strip("<>"), href=iri if iri.startswith(("http://", "https://")) else None,
+                        external=True)
+
+
+def local_path(iri: str) -> str:
+    """The server path of a canonical IRI (ontology terms go to their anchor on /ontology)."""
+    rest = iri[len(CANONICAL_BASE):]
+    if rest.startswith("ontology#"):
+        return "/ontology#" + rest.split("#", 1)[1]
+    return "/" + rest
+
+
+def _local_name(iri: object) -> str:
+    text = str(iri)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1] or text
+
+
+def linked_data_router(dataset: Dataset) -> APIRouter:
+    router = APIRouter(tags=["linked data"])
+    templates = Environment(loader=PackageLoader("kzgraph.web", "templates"),
+                            autoescape=select_autoescape(["html"]))
+    view = PageView(dataset)
+    home_context = _home_context(dataset, view)
+
+    def render(name: str, status: int = 200, **context) -> HTMLResponse:
+        html = templates.get_template(name).render(view=view, **context)
+        return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
+
+    def not_found(request: Request, iri: str) -> Response:
+        if negotiate(request.headers.get("accept"), ["text/html", "application/json"]) == "text/html":
+            return render("not_found.html", status=404, iri=iri)
+        return Response(f'{{"error": "not_found", "message": "no description of {iri}"}}',
+                        status_code=404, media_type="application/json")
+
+    @router.get("/", include_in_schema=False)
+    async def home() -> HTMLResponse:
+        return render("home.html", **home_context)
+
+    @router.get("/doc/{kind}/{name:path}", include_in_schema=False)
+    async def document(kind: str, name: str, request: Request) -> Response:
+        stem, _, ext = name.rpartition(".")
+        chosen_ext = ext if stem and ext in EXTENSIONS else None
+        name = stem if chosen_ext else name
+        iri = URIRef(f"{CANONICAL_BASE}{kind}/{name}")
+        if kind not in KINDS or not is_known(dataset, iri):
+            return not_found(request, str(iri))
+        media = EXTENSIONS[chosen_ext] if chosen_ext else negotiate(request.headers.get("accept"), OFFERED)
+        description = describe(dataset, iri)
+        if media == "text/html":
+            return render("entity.html", d=description, doc=f"/doc/{kind}/{name}",
+                          references=_references(description))
+        return _rdf_response(description, dataset, media)
+
+    @router.get("/ontology", include_in_schema=False)
+    @router.get("/ontology.{ext}", include_in_schema=False)
+    async def ontology(request: Request, ext: str | None = None) -> Response:
+        if ext is not None and ext not in EXTENSIONS:
+            return not_found(request, f"/ontology.{ext}")
+        media = EXTENSIONS[ext] if ext else negotiate(request.headers.get("accept"), OFFERED)
+        graph = dataset.graph(ONTOLOGY_GRAPH)
+        if media == "text/html":
+            return render("ontology.html", **_ontology_context(graph))
+        fmt = RDF_FORMATS[media][0]
+        return Response(_serialize(graph, fmt), media_type=media, headers={"Vary": "Accept"})
+
+    # Registered last: the catch-all for thing IRIs must not shadow /doc and /ontology.
+    @router.get("/{kind}/{name:path}", include_in_schema=False)
+    async def thing(kind: str, name: str, request: Request) -> Response:
+        if kind not in KINDS:
+            return not_found(request, f"/{kind}/{name}")
+        iri = URIRef(f"{CANONICAL_BASE}{kind}/{name}")
+        if not is_known(dataset, iri):
+            return not_found(request, str(iri))
+        return RedirectResponse(f"/doc/{kind}/{name}", status_code=303)
+
+    return router
+
+
+def _rdf_response(description: Description, dataset: Dataset, media: str) -> Response:
+    fmt = RDF_FORMATS[media][0]
+    source = description.quads(dataset) if fmt == "trig" else description.graph()
+    return Response(_serialize(source, fmt), media_type=media, headers={"Vary": "Accept"})
+
+
+def _serialize(graph: Graph, fmt: str) -> bytes:
+    from kzgraph.namespaces import PREFIXES
+
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=False)
+    return graph.serialize(format=fmt, encoding="utf-8")
+
+
+def _references(description: Description) -> list:
+    seen = {ref.iri: ref for fact in description.facts + description.inbound for ref in fact.sources}
+    return sorted(seen.values(), key=lambda r: (r.number is None, r.number or 0, r.title))
+
+
+def _home_context(dataset: Dataset, view: PageView) -> dict:
+    def instances(cls: URIRef) -> list[URIRef]:
+        found = {s for s in dataset.subjects(RDF.type, cls) if str(s).startswith(CANONICAL_BASE)}
+        return sorted(found, key=view.title)
+
+    sections = [("The agency", instances(KZO.SpaceAgency)), ("Cosmonauts", instances(KZO.Cosmonaut)),
+                ("Spaceflights", instances(KZO.CrewedSpaceflight)),
+                ("Satellites", instances(KZO.CommunicationsSatellite)),
+                ("Sources", sorted(set(dataset.subjects(RDF.type, KZO.Reference)) |
+                                   set(dataset.subjects(RDF.type, KZO.Article)), key=str))]
+    counts = {
+        "quads": len(dataset),
+        "entities": len(set(dataset.subjects(KZO.wikidataStatus, None))),
+        "claims": len(set(dataset.subjects(RDF.type, KZO.Claim))),
+        "references": len(set(dataset.subjects(RDF.type, KZO.Reference))),
+        "links": len(set(dataset.subject_objects(OWL.sameAs))),
+    }
+    return {"sections": sections, "counts": counts}
+
+
+def _ontology_context(graph: Graph) -> dict:
+    from rdflib.namespace import DCTERMS
+
+    ontology = URIRef("https://w3id.org/kzgraph/ontology")
+    groups = [(heading, [_term_entry(graph, t) for t in sorted(graph.subjects(RDF.type, kind), key=str)
+                         if str(t).startswith(str(KZO._NS))])
+              for heading, kind in (("Classes", OWL.Class), ("Object properties", OWL.ObjectProperty),
+                                    ("Datatype properties", OWL.DatatypeProperty))]
+    return {"title": str(graph.value(ontology, DCTERMS.title) or "kzgraph ontology"),
+            "description": str(graph.value(ontology, DCTERMS.description) or ""), "groups": groups}
+
+
+def _term_entry(graph: Graph, term: URIRef) -> dict:
+    values = lambda p: sorted(graph.objects(term, p), key=str)  # noqa: E731 - local shorthand
+    return {
+        "name": _local_name(term), "label": str(graph.value(term, RDFS.label) or _local_name(term)),
+        "comment": str(graph.value(term, RDFS.comment) or ""),
+        "note": str(graph.value(term, KZO.modellingNote) or ""),
+        "rows": [("subclass of", values(RDFS.subClassOf)), ("subproperty of", values(RDFS.subPropertyOf)),
+                 ("domain", values(RDFS.domain)), ("range", values(RDFS.range)),
+                 ("Wikidata / exact match", values(SKOS.exactMatch)), ("close match", values(SKOS.closeMatch))],
+    }

@@ -1,0 +1,1 @@
+"""Wikidata integration: alignment table, statements, RDF view, client, reconcile, diff, QuickStatements."""

@@ -1,0 +1,177 @@
+"""kzgraph's facts as Wikidata statements: item, property, value, qualifiers, references.
+
+One list of statements serves the RDF view, the diff and the QuickStatements export. A statement
+is made from every triple of a claim graph whose property (or, for ``rdf:type``, class) the
+alignment maps to Wikidata; its references are the sources the claim derives from, with the
+article's reference data. Facts stated by several claims become one statement with several
+references.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rdflib import RDF, BNode, Dataset, Literal, URIRef
+from rdflib.namespace import PROV, XSD
+
+from kzgraph.dataset import PROVENANCE_GRAPH
+from kzgraph.namespaces import KZO
+from kzgraph.wikidata.alignment import (
+    QUALIFIER_PROPERTIES,
+    REFERENCE_PROPERTIES,
+    SCHEMA,
+    TYPE_PROPERTY,
+    TYPE_STATEMENTS,
+    Alignment,
+    load_alignment,
+)
+
+__all__ = ["Reference", "Statement", "Value", "collect_statements", "to_value"]
+
+# Literal datatype → (Wikidata value kind, precision, characters of the lexical form kept).
+_TIME_PRECISION = {
+    XSD.date: (11, 10), XSD.dateTime: (11, 10), XSD.gYearMonth: (10, 7), XSD.gYear: (9, 4),
+}
+_QUANTITY_TYPES = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.nonNegativeInteger}
+
+
+@dataclass(frozen=True, order=True)
+class Value:
+    """A Wikidata data value: ``kind`` is item, time, monolingualtext, quantity, string or url.
+
+    ``text`` is the Q-id (or, for an entity with no checked id, its kzgraph IRI), the ISO date as
+    precise as the source (``2015``, ``2015-09``, ``2015-09-02``), the text, or the amount.
+    """
+
+    kind: str
+    text: str
+    precision: int = 0
+    language: str = ""
+
+    @property
+    def linked(self) -> bool:
+        """False for an item value that is a kzgraph entity with no checked Wikidata id."""
+        return self.kind != "item" or self.text.startswith("Q")
+
+
+@dataclass(frozen=True, order=True)
+class Reference:
+    source: URIRef
+    snaks: tuple[tuple[str, Value], ...]
+
+
+@dataclass(frozen=True, order=True)
+class Statement:
+    subject: URIRef
+    item: str | None
+    pid: str
+    value: Value
+    qualifiers: tuple[tuple[str, Value], ...] = ()
+    references: tuple[Reference, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """A stable hash naming the statement (and its node in the RDF view)."""
+        text = f"{self.subject}|{self.pid}|{self.value}"
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def to_value(node: object, alignment: Alignment) -> Value | None:
+    """The Wikidata value of an RDF term; None when Wikidata has no equivalent (e.g. xsd:duration)."""
+    if isinstance(node, Literal):
+        return _literal_value(node)
+    if isinstance(node, URIRef):
+        qid = alignment.entities.get(node)
+        return Value("item", qid or str(node))
+    return None
+
+
+def _literal_value(literal: Literal) -> Value | None:
+    if literal.language:
+        return Value("monolingualtext", str(literal), language=literal.language)
+    if literal.datatype in _TIME_PRECISION:
+        precision, length = _TIME_PRECISION[literal.datatype]
+        return Value("time", str(literal)[:length], precision)
+    if literal.datatype in _QUANTITY_TYPES:
+        return Value("quantity", str(literal.toPython()))
+    if literal.datatype == XSD.anyURI:
+        return Value("url", str(literal))
+    if literal.datatype in (None, XSD.string):
+        return Value("string", str(literal))
+    return None
+
+
+def collect_statements(dataset: Dataset, alignment: Alignment | None = None) -> list[Statement]:
+    """Every fact of the claim graphs that the alignment maps to Wikidata, sorted."""
+    alignment = alignment or load_alignment(dataset)
+    found: dict[tuple, tuple[set, set]] = {}
+    for claim in sorted(dataset.graph(PROVENANCE_GRAPH).subjects(RDF.type, KZO.Claim)):
+        for subject, pid, value, origin in _claim_facts(dataset, claim, alignment):
+            claims, origins = found.setdefault((subject, pid, value), (set(), set()))
+            claims.add(claim)
+            origins.add(origin)
+    return [_statement(dataset, alignment, key, *seen) for key, seen in sorted(found.items())]
+
+
+def _claim_facts(dataset: Dataset, claim: URIRef, alignment: Alignment) -> Iterator[tuple]:
+    for subject, prop, obj in dataset.graph(claim):
+        if not isinstance(subject, URIRef):
+            continue
+        for pid, value in _mapped(dataset, prop, obj, alignment):
+            yield subject, pid, value, (prop, obj)
+
+
+def _mapped(dataset: Dataset, prop, obj, alignment: Alignment) -> Iterator[tuple[str, Value]]:
+    if prop == RDF.type:
+        qid = alignment.class_qid(obj)
+        if qid:
+            yield TYPE_PROPERTY, Value("item", qid)
+        if obj in TYPE_STATEMENTS:
+            pid, qid = TYPE_STATEMENTS[obj]
+            yield pid, Value("item", qid)
+    elif prop in alignment.properties:
+        value = _quantity_node(dataset, obj) if isinstance(obj, (URIRef, BNode)) else None
+        value = value or to_value(obj, alignment)
+        if value is not None:
+            yield alignment.properties[prop], value
+
+
+def _quantity_node(dataset: Dataset, node) -> Value | None:
+    """A kzo:QuantitativeValue node as its amount (its unit has no checked Wikidata id yet)."""
+    if (node, RDF.type, KZO.QuantitativeValue) not in dataset:
+        return None
+    amount = dataset.value(node, SCHEMA.value)
+    return Value("quantity", str(amount.toPython())) if amount is not None else None
+
+
+def _statement(dataset: Dataset, alignment: Alignment, key: tuple, claims: set,
+               origins: set) -> Statement:
+    subject, pid, value = key
+    qualifiers = sorted({q for prop, obj in origins
+                         for q in _qualifiers(dataset, alignment, prop, obj)})
+    references = sorted({ref for claim in claims for ref in _references(dataset, claim, alignment)})
+    item = alignment.entities.get(subject)
+    return Statement(subject, item, pid, value, tuple(qualifiers), tuple(references))
+
+
+def _qualifiers(dataset: Dataset, alignment: Alignment, prop, obj) -> Iterator[tuple[str, Value]]:
+    for (statement_prop, value_prop), pid in QUALIFIER_PROPERTIES.items():
+        if statement_prop != prop:
+            continue
+        for literal in sorted(dataset.objects(obj, value_prop)):
+            value = to_value(literal, alignment)
+            if value is not None:
+                yield pid, value
+
+
+def _references(dataset: Dataset, claim: URIRef, alignment: Alignment) -> Iterator[Reference]:
+    for source in sorted(dataset.objects(claim, PROV.wasDerivedFrom)):
+        snaks = []
+        for prop, pid in REFERENCE_PROPERTIES.items():
+            for node in sorted(dataset.objects(source, prop)):
+                value = Value("url", str(node)) if isinstance(node, URIRef) else to_value(node, alignment)
+                if value is not None:
+                    snaks.append((pid, value))
+        yield Reference(source, tuple(snaks))
