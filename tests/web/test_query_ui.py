@@ -52,7 +52,8 @@ def test_pages_render_without_console_errors_and_their_links_resolve(live_server
     assert local
     with httpx.Client(timeout=30, follow_redirects=True) as client:
         for link in local:
-            assert client.get(link.split("#")[0], headers={"Accept": "text/html"}).status_code == 200, link
+            browser_accept = "text/html,application/xhtml+xml,*/*;q=0.8"
+            assert client.get(link.split("#")[0], headers={"Accept": browser_accept}).status_code == 200, link
     assert console_errors(browser) == []
     if path == "/resource/KazCosmos":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

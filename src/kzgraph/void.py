@@ -1,0 +1,97 @@
+"""The dataset's VoID + DCAT description, computed from the data (no hand-typed numbers)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, XSD
+
+from kzgraph.namespaces import KZO, SRC
+
+__all__ = ["Distribution", "void_description"]
+
+VOID = Namespace("http://rdfs.org/ns/void#")
+CC_BY_SA = URIRef("https://creativecommons.org/licenses/by-sa/4.0/")
+WIKIDATA = URIRef("http://www.wikidata.org/entity/")
+
+
+@dataclass(frozen=True)
+class Distribution:
+    path: str          # server path, e.g. /download/kazcosmos.ttl
+    media_type: str
+    size: int
+    triples: int
+
+
+def void_description(dataset: Dataset, base_url: str, distributions: list[Distribution]) -> Graph:
+    graph = Graph()
+    for prefix, namespace in (("void", VOID), ("dcat", DCAT), ("dct", DCTERMS)):
+        graph.bind(prefix, namespace)
+    node = URIRef(f"{base_url}/.well-known/void#kzgraph")
+    _describe_dataset(graph, node, dataset, base_url)
+    _partitions(graph, node, dataset)
+    _linkset(graph, node, dataset)
+    for distribution in distributions:
+        _distribution(graph, node, distribution, base_url)
+    return graph
+
+
+def _describe_dataset(graph: Graph, node: URIRef, dataset: Dataset, base_url: str) -> None:
+    article = dataset.value(SRC.article, URIRef("https://schema.org/url"))
+    triples = set(dataset.triples((None, None, None)))
+    for p, o in [
+        (RDF.type, VOID.Dataset), (RDF.type, DCAT.Dataset),
+        (DCTERMS.title, Literal("kzgraph — the KazCosmos knowledge graph", lang="en")),
+        (DCTERMS.description, Literal("Sourced facts about KazCosmos, Kazakhstan's national space "
+                                      "agency, from the Wikipedia article and its references.", lang="en")),
+        (DCTERMS.license, CC_BY_SA), (VOID.sparqlEndpoint, URIRef(f"{base_url}/sparql")),
+        (VOID.uriSpace, Literal("https://w3id.org/kzgraph/")),
+        (VOID.triples, Literal(len(triples), datatype=XSD.integer)),
+        (VOID.entities, Literal(len(set(dataset.subjects(KZO.wikidataStatus, None))), datatype=XSD.integer)),
+        (VOID.distinctSubjects, Literal(len({s for s, _, _ in triples}), datatype=XSD.integer)),
+        (VOID.properties, Literal(len({p for _, p, _ in triples}), datatype=XSD.integer)),
+        (VOID.classes, Literal(len(set(dataset.objects(None, RDF.type))), datatype=XSD.integer)),
+    ]:
+        graph.add((node, p, o))
+    if article is not None:
+        graph.add((node, DCTERMS.source, URIRef(str(article))))
+
+
+def _partitions(graph: Graph, node: URIRef, dataset: Dataset) -> None:
+    triples = set(dataset.triples((None, None, None)))
+    by_class = Counter(o for _, p, o in triples if p == RDF.type)
+    by_property = Counter(p for _, p, _ in triples)
+    for cls, count in sorted(by_class.items(), key=str):
+        part = BNode()
+        graph.add((node, VOID.classPartition, part))
+        graph.add((part, VOID["class"], cls))
+        graph.add((part, VOID.entities, Literal(count, datatype=XSD.integer)))
+    for prop, count in sorted(by_property.items(), key=str):
+        part = BNode()
+        graph.add((node, VOID.propertyPartition, part))
+        graph.add((part, VOID.property, prop))
+        graph.add((part, VOID.triples, Literal(count, datatype=XSD.integer)))
+
+
+def _linkset(graph: Graph, node: URIRef, dataset: Dataset) -> None:
+    links = {(s, o) for s, o in dataset.subject_objects(OWL.sameAs) if str(o).startswith(str(WIKIDATA))}
+    linkset = URIRef(str(node).replace("#kzgraph", "#wikidata-links"))
+    for p, o in [(RDF.type, VOID.Linkset), (VOID.subjectsTarget, node), (VOID.linkPredicate, OWL.sameAs),
+                 (VOID.objectsTarget, URIRef("http://www.wikidata.org/")),
+                 (VOID.triples, Literal(len(links), datatype=XSD.integer))]:
+        graph.add((linkset, p, o))
+    graph.add((node, VOID.subset, linkset))
+
+
+def _distribution(graph: Graph, node: URIRef, distribution: Distribution, base_url: str) -> None:
+    url = URIRef(base_url + distribution.path)
+    item = URIRef(f"{url}#distribution")
+    graph.add((node, VOID.dataDump, url))
+    graph.add((node, DCAT.distribution, item))
+    for p, o in [(RDF.type, DCAT.Distribution), (DCAT.downloadURL, url),
+                 (DCAT.mediaType, Literal(distribution.media_type)),
+                 (DCAT.byteSize, Literal(distribution.size, datatype=XSD.integer)),
+                 (DCTERMS.license, CC_BY_SA)]:
+        graph.add((item, p, o))

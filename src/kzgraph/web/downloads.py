@@ -1,0 +1,150 @@
+"""Dataset downloads and the VoID/DCAT description, with validators and compression.
+
+Each file is serialized once when the app is built (the published dataset is read-only), kept
+with its gzip form, a strong ETag (SHA-256 of the bytes) and a Last-Modified derived from the
+data files; requests get 304 on a matching If-None-Match / If-Modified-Since, gzip when they
+accept it, and HEAD answers the same headers without a body.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass
+from email.utils import formatdate, parsedate_to_datetime
+from pathlib import Path
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+from rdflib import Dataset, Graph
+
+from kzgraph import paths
+from kzgraph.export import FORMATS, export
+from kzgraph.namespaces import ONTOLOGY_GRAPH
+from kzgraph.void import Distribution, void_description
+from kzgraph.web.conneg import negotiate
+
+__all__ = ["DownloadFile", "downloads_router"]
+
+VOID_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld",
+                "application/rdf+xml": "xml", "application/n-triples": "nt"}
+
+
+@dataclass(frozen=True)
+class DownloadFile:
+    name: str
+    media_type: str
+    body: bytes
+    gzipped: bytes
+    triples: int
+    description: str
+    last_modified: float
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
+
+
+def build_files(dataset: Dataset) -> dict[str, DownloadFile]:
+    modified = max((p.stat().st_mtime for p in paths.data_files() + paths.ontology_files()), default=0.0)
+    files = {}
+    for fmt, spec in FORMATS.items():
+        body = export(dataset, fmt)
+        what = "named graphs with provenance" if spec.keeps_graphs else "all graphs merged"
+        files[f"kazcosmos.{spec.extension}"] = _file(f"kazcosmos.{spec.extension}", spec.media_type,
+                                                      body, _count(dataset, spec.keeps_graphs), what, modified)
+    ontology = dataset.graph(ONTOLOGY_GRAPH).serialize(format="turtle", encoding="utf-8")
+    files["ontology.ttl"] = _file("ontology.ttl", "text/turtle", ontology,
+                                  len(dataset.graph(ONTOLOGY_GRAPH)), "the ontology alone", modified)
+    shapes = Graph()
+    for path in paths.shape_files():
+        shapes.parse(path)
+    files["shapes.ttl"] = _file("shapes.ttl", "text/turtle", shapes.serialize(format="turtle", encoding="utf-8"),
+                                len(shapes), "the SHACL shapes", modified)
+    return files
+
+
+def _count(dataset: Dataset, quads: bool) -> int:
+    if quads:
+        return sum(len(g) for g in dataset.graphs())
+    return len(set(dataset.triples((None, None, None))))
+
+
+def _file(name, media_type, body, triples, description, modified) -> DownloadFile:
+    return DownloadFile(name, media_type, body, gzip.compress(body, mtime=0), triples, description, modified)
+
+
+def downloads_router(dataset: Dataset, base_url: str | None = None) -> APIRouter:
+    router = APIRouter(tags=["downloads"])
+    files = build_files(dataset)
+    distributions = [Distribution(f"/download/{f.name}", f.media_type, len(f.body), f.triples)
+                     for f in files.values()]
+
+    @router.api_route("/download/", methods=["GET", "HEAD"], include_in_schema=False)
+    async def listing() -> HTMLResponse:
+        return HTMLResponse(_listing_html(files))
+
+    @router.api_route("/download/{name}", methods=["GET", "HEAD"], summary="Download the dataset")
+    async def download(name: str, request: Request) -> Response:
+        compressed = name.endswith(".gz")
+        file = files.get(name[:-3] if compressed else name)
+        if file is None:
+            return Response('{"error": "not_found", "message": "no such download; see /download/"}',
+                            status_code=404, media_type="application/json")
+        return _serve(file, request, force_gzip=compressed)
+
+    @router.api_route("/.well-known/void", methods=["GET", "HEAD"], summary="VoID + DCAT description")
+    async def void(request: Request) -> Response:
+        media = negotiate(request.headers.get("accept"), list(VOID_FORMATS))
+        base = base_url or str(request.base_url).rstrip("/")
+        body = void_description(dataset, base, distributions).serialize(format=VOID_FORMATS[media], encoding="utf-8")
+        return Response(body, media_type=media, headers={"Vary": "Accept"})
+
+    return router
+
+
+def _serve(file: DownloadFile, request: Request, force_gzip: bool) -> Response:
+    headers = {"ETag": file.etag, "Last-Modified": formatdate(file.last_modified, usegmt=True),
+               "Vary": "Accept-Encoding", "Cache-Control": "public, max-age=3600"}
+    if _not_modified(request, file):
+        return Response(status_code=304, headers=headers)
+    wants_gzip = "gzip" in request.headers.get("accept-encoding", "")
+    if force_gzip:
+        body, media = file.gzipped, "application/gzip"
+        headers["Content-Disposition"] = f'attachment; filename="{file.name}.gz"'
+    elif wants_gzip:
+        body, media = file.gzipped, file.media_type
+        headers["Content-Encoding"] = "gzip"
+    else:
+        body, media = file.body, file.media_type
+    headers["Content-Length"] = str(len(body))
+    return Response(b"" if request.method == "HEAD" else body, media_type=media, headers=headers)
+
+
+def _not_modified(request: Request, file: DownloadFile) -> bool:
+    tags = request.headers.get("if-none-match")
+    if tags is not None:
+        return file.etag in [t.strip() for t in tags.split(",")] or tags.strip() == "*"
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            return int(file.last_modified) <= parsedate_to_datetime(since).timestamp()
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def _listing_html(files: dict[str, DownloadFile]) -> str:
+    from html import escape
+
+    rows = "".join(
+        f"<tr><td><a href='/download/{escape(f.name)}'>{escape(f.name)}</a> "
+        f"(<a href='/download/{escape(f.name)}.gz'>.gz</a>)</td><td>{escape(f.media_type)}</td>"
+        f"<td>{len(f.body):,} bytes</td><td>{f.triples:,}</td><td>{escape(f.description)}</td></tr>"
+        for f in files.values())
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Downloads — kzgraph</title>"
+            "<link rel='icon' href='/static/favicon.svg' type='image/svg+xml'>"
+            "<link rel='stylesheet' href='/static/site.css'></head><body><main><h1>Downloads</h1>"
+            "<p>The KazCosmos knowledge graph, CC BY-SA 4.0. Metadata: <a href='/.well-known/void'>VoID/DCAT</a>."
+            "</p><table><thead><tr><th>file</th><th>media type</th><th>size</th><th>triples</th><th>content</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table></main></body></html>")

@@ -1,0 +1,82 @@
+"""Downloads (sizes, counts, gzip, ETag/304, HEAD) and the VoID/DCAT description's numbers."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import OWL, RDF
+
+VOID = Namespace("http://rdfs.org/ns/void#")
+FILES = ["kazcosmos.ttl", "kazcosmos.nt", "kazcosmos.trig", "kazcosmos.nq", "kazcosmos.jsonld",
+         "ontology.ttl", "shapes.ttl"]
+
+
+def test_listing_names_every_file_with_size_and_count(client):
+    page = client.get("/download/").text
+    for name in FILES:
+        assert f"href='/download/{name}'" in page and f"href='/download/{name}.gz'" in page
+    assert "bytes" in page
+
+
+@pytest.mark.parametrize("name,fmt", [("kazcosmos.ttl", "turtle"), ("kazcosmos.nt", "nt"),
+                                      ("ontology.ttl", "turtle"), ("shapes.ttl", "turtle")])
+def test_merged_downloads_parse(client, name, fmt):
+    response = client.get(f"/download/{name}")
+    assert response.status_code == 200 and len(Graph().parse(data=response.content, format=fmt)) > 100
+
+
+def test_trig_download_keeps_named_graphs(client, dataset):
+    parsed = Dataset()
+    parsed.parse(data=client.get("/download/kazcosmos.trig").content, format="trig")
+    assert {g.identifier for g in parsed.graphs() if len(g)} >= {
+        g.identifier for g in dataset.graphs() if len(g)}
+
+
+def test_gzip_on_request_and_as_gz_file(client):
+    plain = client.get("/download/kazcosmos.ttl", headers={"Accept-Encoding": "identity"})
+    encoded = client.get("/download/kazcosmos.ttl", headers={"Accept-Encoding": "gzip"})
+    assert encoded.headers["content-encoding"] == "gzip" and encoded.content == plain.content  # httpx decodes
+    raw = client.get("/download/kazcosmos.ttl.gz")
+    assert raw.headers["content-type"] == "application/gzip"
+    assert gzip.decompress(raw.content) == plain.content
+
+
+def test_etag_and_last_modified_give_304(client):
+    first = client.get("/download/kazcosmos.nq")
+    etag = first.headers["etag"]
+    assert etag.startswith('"') and not etag.startswith('W/')
+    assert client.get("/download/kazcosmos.nq", headers={"If-None-Match": etag}).status_code == 304
+    since = first.headers["last-modified"]
+    assert client.get("/download/kazcosmos.nq", headers={"If-Modified-Since": since}).status_code == 304
+    assert client.get("/download/kazcosmos.nq", headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_head_has_headers_and_no_body(client):
+    response = client.head("/download/kazcosmos.trig")
+    assert response.status_code == 200 and response.content == b""
+    assert response.headers["content-length"] == client.get("/download/kazcosmos.trig").headers["content-length"]
+    assert response.headers["etag"]
+
+
+def test_unknown_download_is_404(client):
+    assert client.get("/download/secrets.txt").status_code == 404
+
+
+def test_void_counts_match_the_data(client, dataset):
+    graph = Graph().parse(data=client.get("/.well-known/void", headers={"Accept": "text/turtle"}).content,
+                          format="turtle")
+    [node] = [s for s in graph.subjects(RDF.type, VOID.Dataset)]
+    triples = set(dataset.triples((None, None, None)))
+    assert graph.value(node, VOID.triples) == Literal(len(triples))
+    assert graph.value(node, URIRef("http://purl.org/dc/terms/license")) == \
+        URIRef("https://creativecommons.org/licenses/by-sa/4.0/")
+    [linkset] = graph.subjects(RDF.type, VOID.Linkset)
+    links = {(s, o) for s, o in dataset.subject_objects(OWL.sameAs)}
+    assert graph.value(linkset, VOID.triples) == Literal(len(links)) and len(links) == 12
+    partitions = {graph.value(p, VOID["class"]): graph.value(p, VOID.entities)
+                  for p in graph.objects(node, VOID.classPartition)}
+    cosmonaut = URIRef("https://w3id.org/kzgraph/ontology#Cosmonaut")
+    assert partitions[cosmonaut] == Literal(len(set(dataset.subjects(RDF.type, cosmonaut))))
+    assert len(list(graph.objects(node, VOID.dataDump))) == 7
