@@ -16,6 +16,7 @@ from kzgraph.examples import Example, load_examples
 from kzgraph.query.pool import WorkerPool
 from kzgraph.web.downloads import downloads_router
 from kzgraph.web.errors import install_error_handlers
+from kzgraph.web.graph_store import graph_store_router
 from kzgraph.web.pages import linked_data_router
 from kzgraph.web.sparql import KzgraphSparqlRouter
 
@@ -61,6 +62,7 @@ def create_app(
     app.mount("/static", StaticFiles(packages=[("kzgraph.web", "static")]), name="static")
     _add_site_routes(app, pool, len(dataset))
     app.include_router(downloads_router(dataset, settings.public_url.rstrip("/") or None))
+    app.include_router(graph_store_router(dataset))
     app.include_router(linked_data_router(dataset))  # last: it holds the catch-all for thing IRIs
     return app
 
