@@ -1,10 +1,10 @@
 """What a SPARQL query asks for, read from its tokens before it runs.
 
 A small lexer blanks out comments and string literals (keeping IRIs), so that keywords are found
-only where they are keywords: the query form (SELECT/ASK/CONSTRUCT/DESCRIBE), dataset clauses
-(FROM / FROM NAMED), SERVICE endpoints, update keywords and the nesting depth of braces. The
-query engine parses the query again for real; this only decides policy (allowlist, union default
-graph, negotiation) and refuses oversized input before any parser sees it.
+only where they are keywords: the query form (SELECT/ASK/CONSTRUCT/DESCRIBE), SERVICE endpoints,
+update keywords and the nesting depth of braces. The query engine parses the query again for
+real; this only decides policy (allowlist, negotiation) and refuses oversized input before any
+parser sees it.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ _UPDATES = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE"
 @dataclass(frozen=True)
 class QueryShape:
     form: str | None            # SELECT, ASK, CONSTRUCT, DESCRIBE, or None if not recognised
-    has_dataset_clause: bool    # FROM or FROM NAMED present
     services: tuple[str, ...]   # SERVICE endpoint IRIs, or "?var" / prefixed names as written
     depth: int                  # deepest nesting of { } and ( )
     is_update: bool             # uses update keywords and no query form
@@ -41,7 +40,6 @@ def inspect_query(query: str) -> QueryShape:
     form = _first_keyword(code, _FORMS)
     return QueryShape(
         form=form,
-        has_dataset_clause=_has_keyword(code, "FROM"),
         services=tuple(_services(code)),
         depth=_depth(code),
         is_update=form is None and _first_keyword(code, _UPDATES) is not None,
@@ -53,14 +51,6 @@ def _blank_literals(query: str) -> str:
         return match.group(0) if match.lastgroup == "iri" else " " * len(match.group(0))
 
     return _LEXEME.sub(blank, query)
-
-
-def _keyword(word: str) -> re.Pattern[str]:
-    return re.compile(_KEYWORD.format(word), re.IGNORECASE)
-
-
-def _has_keyword(code: str, word: str) -> bool:
-    return _keyword(word).search(code) is not None
 
 
 def _first_keyword(code: str, words: tuple[str, ...]) -> str | None:

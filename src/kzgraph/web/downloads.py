@@ -12,6 +12,7 @@ import gzip
 import hashlib
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
@@ -76,18 +77,22 @@ def _file(name, media_type, body, triples, description, modified) -> DownloadFil
 
 def downloads_router(dataset: Dataset, base_url: str | None = None) -> APIRouter:
     router = APIRouter(tags=["downloads"])
-    files = build_files(dataset)
-    distributions = [Distribution(f"/download/{f.name}", f.media_type, len(f.body), f.triples)
-                     for f in files.values()]
+
+    @lru_cache(maxsize=1)
+    def built() -> tuple[dict[str, DownloadFile], list[Distribution]]:
+        # Serialized on first use, not at start-up: serving queries should not wait for dumps.
+        files = build_files(dataset)
+        return files, [Distribution(f"/download/{f.name}", f.media_type, len(f.body), f.triples)
+                       for f in files.values()]
 
     @router.api_route("/download/", methods=["GET", "HEAD"], include_in_schema=False)
     async def listing() -> HTMLResponse:
-        return HTMLResponse(_listing_html(files))
+        return HTMLResponse(_listing_html(built()[0]))
 
     @router.api_route("/download/{name}", methods=["GET", "HEAD"], summary="Download the dataset")
     async def download(name: str, request: Request) -> Response:
         compressed = name.endswith(".gz")
-        file = files.get(name[:-3] if compressed else name)
+        file = built()[0].get(name[:-3] if compressed else name)
         if file is None:
             return Response('{"error": "not_found", "message": "no such download; see /download/"}',
                             status_code=404, media_type="application/json")
@@ -97,7 +102,7 @@ def downloads_router(dataset: Dataset, base_url: str | None = None) -> APIRouter
     async def void(request: Request) -> Response:
         media = negotiate(request.headers.get("accept"), list(VOID_FORMATS))
         base = base_url or str(request.base_url).rstrip("/")
-        body = void_description(dataset, base, distributions).serialize(format=VOID_FORMATS[media], encoding="utf-8")
+        body = void_description(dataset, base, built()[1]).serialize(format=VOID_FORMATS[media], encoding="utf-8")
         return Response(body, media_type=media, headers={"Vary": "Accept"})
 
     return router
