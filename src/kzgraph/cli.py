@@ -1,7 +1,8 @@
 """The ``kzgraph`` command: the only module that prints or exits.
 
-Exit codes (one table, ``EXIT_CODES``): 0 success / conforms, 1 data does not conform,
-2 unusable input (syntax error, missing file, bad option).
+Exit codes (one table, ``EXIT_CODES``): 0 success / conforms, 1 data does not conform (or
+Wikidata links drifted, or an id offered for acceptance was rejected), 2 unusable input (syntax
+error, missing file, bad option), 3 a Wikidata service failed (unreachable, rate-limited, odd answer).
 """
 
 from __future__ import annotations
@@ -17,14 +18,28 @@ from pathlib import Path
 
 from kzgraph.config import Settings
 from kzgraph.dataset import load_dataset
-from kzgraph.errors import DataFileError, KzgraphError, UsageError, ValidationFailed
+from kzgraph.errors import (
+    DataFileError,
+    KzgraphError,
+    LinkRejected,
+    UsageError,
+    ValidationFailed,
+    WikidataDrift,
+    WikidataError,
+)
+from kzgraph import paths, wikidata
 from kzgraph.export import FORMATS, export
 from kzgraph.validation import validate
+from kzgraph.wikidata.client import WikidataClient, WikidataSettings
+from kzgraph.wikidata.diff import linked_statements
 
 __all__ = ["main"]
 
 EXIT_CODES: dict[type[KzgraphError], int] = {
     ValidationFailed: 1,
+    WikidataDrift: 1,
+    LinkRejected: 1,
+    WikidataError: 3,
     DataFileError: 2,
     UsageError: 2,
     KzgraphError: 2,
@@ -46,6 +61,9 @@ def report_error(error: KzgraphError) -> int:
     if isinstance(error, ValidationFailed):
         print("\n".join(error.report.lines()))
         print(error.report.summary())
+    elif isinstance(error, WikidataDrift):
+        print("\n".join(finding_lines(error.findings)))
+        print(f"kzgraph: {error}", file=sys.stderr)
     else:
         print(f"kzgraph: error: {error}", file=sys.stderr)
     return next(code for kind, code in EXIT_CODES.items() if isinstance(error, kind))
@@ -60,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(commands)
     _add_validate(commands)
     _add_export(commands)
+    _add_wikidata(commands)
     return parser
 
 
@@ -159,9 +178,7 @@ def run_validate(args: argparse.Namespace) -> None:
 def run_export(args: argparse.Namespace) -> None:
     dataset = load_dataset()
     if args.wikidata:
-        from kzgraph.wikidata.view import view_dataset
-
-        dataset = view_dataset(dataset)
+        dataset = wikidata.view_dataset(dataset)
     payload = export(dataset, args.format)
     if args.output is None:
         sys.stdout.buffer.write(payload)
@@ -185,3 +202,143 @@ def write_atomically(path: Path, payload: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+# kzgraph wikidata …: argument declarations, then one short function per command.
+
+WIKIDATA_SETTING_HELP = {
+    "api_url": "Wikidata Action API (wbsearchentities, wbgetentities)",
+    "entity_data_url": "Special:EntityData base URL",
+    "sparql_url": "Wikidata query service",
+    "language": "language of labels searched and compared",
+    "timeout": "seconds per HTTP request",
+    "retries": "further attempts after a timeout, 5xx or 429",
+    "backoff": "first wait between attempts, doubled each time (seconds)",
+    "max_retry_after": "longest Retry-After honoured (seconds); longer gives up",
+    "user_agent": "User-Agent sent with every request",
+}
+
+
+def _add_wikidata(commands: argparse._SubParsersAction) -> None:
+    group = commands.add_parser(
+        "wikidata", help="reconcile, verify, diff with Wikidata; QuickStatements",
+        description="Work with Wikidata. Service options can also be set by environment "
+                    "variables KZGRAPH_WIKIDATA_<OPTION> (e.g. KZGRAPH_WIKIDATA_API_URL).",
+    )
+    sub = group.add_subparsers(required=True, metavar="ACTION")
+    proposals = paths.home() / "proposals"
+    reconcile = _wikidata_parser(sub, "reconcile", "propose Wikidata ids for unlinked entities")
+    reconcile.add_argument("--entity", nargs="+", metavar="ENTITY", help="only these (kz:Name)")
+    reconcile.add_argument("-o", "--output", type=Path, default=proposals / "wikidata-reconcile.json")
+    reconcile.add_argument("--accept", nargs=2, metavar=("ENTITY", "QID"),
+                           help="record a chosen id with its evidence for the curators' review")
+    reconcile.add_argument("--accepted-file", type=Path,
+                           default=proposals / "wikidata-accepted.json")
+    reconcile.set_defaults(run=run_reconcile)
+    _wikidata_parser(sub, "verify", "re-check every linked id; exit 1 on drift").set_defaults(
+        run=run_verify)
+    for name, run, text in (("diff", run_diff, "compare linked entities with Wikidata"),
+                            ("quickstatements", run_quickstatements,
+                             "QuickStatements v1 for facts missing on Wikidata")):
+        action = _wikidata_parser(sub, name, text)
+        action.add_argument("--entity-data", nargs="+", type=Path, metavar="FILE_OR_DIR",
+                            help="saved Special:EntityData JSON (default: fetch live)")
+        action.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+        action.set_defaults(run=run)
+        if name == "diff":
+            action.add_argument("--json", action="store_true", help="JSON instead of a table")
+
+
+def _wikidata_parser(sub: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
+    action = sub.add_parser(name, help=text, description=text)
+    action.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                        help="TriG/Turtle data files instead of the embedded data")
+    defaults = WikidataSettings()
+    for field in dataclasses.fields(WikidataSettings):
+        default = getattr(defaults, field.name)
+        action.add_argument("--" + field.name.replace("_", "-"), type=type(default),
+                            help=f"{WIKIDATA_SETTING_HELP[field.name]} (default: {default})")
+    return action
+
+
+def _client(args: argparse.Namespace) -> WikidataClient:
+    overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(WikidataSettings)}
+    return WikidataClient(WikidataSettings.from_env(**overrides))
+
+
+def _progress():
+    """A one-line progress display on a terminal; nothing when stderr is not one (CI, pipes)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int, label: str) -> None:
+        end = "\n" if done == total else ""
+        print(f"\r[{done}/{total}] {label[:60]:<60}", end=end, file=sys.stderr, flush=True)
+    return show
+
+
+def run_reconcile(args: argparse.Namespace) -> None:
+    dataset = load_dataset(args.paths or None)
+    with _client(args) as client:
+        if args.accept:
+            entity = wikidata.resolve_entity(dataset, args.accept[0])
+            record = wikidata.accept(dataset, client, entity, args.accept[1])
+            _write(args.accepted_file, wikidata.add_accepted(args.accepted_file, record))
+            print(f"kzgraph: {record['qid']} ({record['label']}) recorded for {entity}, "
+                  f"score {record['score']}, for review in {args.accepted_file}")
+            return
+        entities = [wikidata.resolve_entity(dataset, e) for e in args.entity or []]
+        proposals = wikidata.reconcile(dataset, client, entities or None, _progress())
+    _write(args.output, wikidata.proposals_json(proposals))
+    for proposal in proposals:
+        best = proposal.candidates[0] if proposal.candidates else None
+        print(f"{proposal.status:<14} {proposal.entity}"
+              + (f"  {best.qid} {best.label!r} score {best.score}" if best else ""))
+
+
+def run_verify(args: argparse.Namespace) -> None:
+    with _client(args) as client:
+        findings = wikidata.verify(load_dataset(args.paths or None), client, _progress())
+    drifted = [f for f in findings if f.status != "ok"]
+    if drifted:
+        raise WikidataDrift(drifted)
+    print(f"kzgraph: all {len(findings)} Wikidata links verified")
+
+
+def finding_lines(findings: list) -> list[str]:
+    return [f"{f.status:<10} {f.qid:<12} {f.entity}  {f.detail}" for f in findings]
+
+
+def _differences(args: argparse.Namespace) -> list:
+    dataset = load_dataset(args.paths or None)
+    if args.entity_data:
+        entities = wikidata.load_entity_files(args.entity_data)
+    else:
+        qids = {s.item for s in linked_statements(dataset)}
+        with _client(args) as client:
+            entities = client.get_entities(qids)
+    return wikidata.diff(dataset, entities)
+
+
+def run_diff(args: argparse.Namespace) -> None:
+    differences = _differences(args)
+    text = (wikidata.diff_json(differences) if args.json
+            else "\n".join(wikidata.diff_table(differences)) + "\n")
+    _emit(args.output, text)
+
+
+def run_quickstatements(args: argparse.Namespace) -> None:
+    _emit(args.output, wikidata.quickstatements(_differences(args)))
+
+
+def _emit(path: Path | None, text: str) -> None:
+    if path is None:
+        sys.stdout.write(text)
+    else:
+        _write(path, text)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, text.encode("utf-8"))
+    print(f"kzgraph: wrote {path}", file=sys.stderr)

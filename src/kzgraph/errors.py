@@ -6,6 +6,11 @@
     │   └── DataSyntaxError      Turtle/TriG syntax error (file, line)
     ├── ValidationFailed         the data does not conform to the shapes (carries the report)
     ├── UsageError               a request kzgraph cannot honour (unknown format, bad option)
+    ├── WikidataError            a Wikidata service (API, Special:EntityData, query service) failed
+    │   ├── WikidataUnavailable  no answer after the retries: timeout, 5xx, 429 (Retry-After)
+    │   ├── WikidataResponseError    an answer of an unexpected status or shape
+    │   ├── WikidataDrift        ``verify``: linked ids missing, redirected or no longer matching
+    │   └── LinkRejected         ``reconcile --accept`` of an id that is missing or a redirect
     └── RequestError             an HTTP request the endpoint refuses or cannot answer
         ├── BadRequest           malformed protocol request or query (400)
         │   ├── QuerySyntaxError     the query does not parse (400, parser message)
@@ -34,6 +39,7 @@ __all__ = [
     "DataFileNotFound",
     "DataSyntaxError",
     "KzgraphError",
+    "LinkRejected",
     "MethodNotAllowed",
     "NotAcceptable",
     "Overloaded",
@@ -47,6 +53,10 @@ __all__ = [
     "UpdateRefused",
     "UsageError",
     "ValidationFailed",
+    "WikidataDrift",
+    "WikidataError",
+    "WikidataResponseError",
+    "WikidataUnavailable",
 ]
 
 
@@ -132,3 +142,27 @@ class Overloaded(RequestError):
 
 class QueryTimeout(RequestError):
     """The query ran past its time limit; its worker was stopped."""
+
+
+class WikidataError(KzgraphError):
+    """A Wikidata service could not be used; the message names the URL and what to do."""
+
+
+class WikidataUnavailable(WikidataError):
+    """No usable answer after the configured retries (timeout, connection error, 5xx, 429)."""
+
+
+class WikidataResponseError(WikidataError):
+    """An answer with an unexpected status (e.g. 404) or body (not JSON, API error, wrong shape)."""
+
+
+class WikidataDrift(WikidataError):
+    """``kzgraph wikidata verify`` found linked ids that no longer match; carries the findings."""
+
+    def __init__(self, findings: list) -> None:
+        self.findings = findings
+        super().__init__(f"{len(findings)} Wikidata link(s) drifted")
+
+
+class LinkRejected(WikidataError):
+    """An id offered for acceptance does not exist or redirects to another id."""

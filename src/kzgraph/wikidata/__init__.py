@@ -1,1 +1,56 @@
-"""Wikidata integration: alignment table, statements, RDF view, client, reconcile, diff, QuickStatements."""
+"""Wikidata integration: the alignment table, the Wikidata-vocabulary view, reconcile and verify,
+diff and QuickStatements.
+
+Modules, one concern each: ``alignment`` (the kzo ↔ P/Q-id table and the links), ``facts``
+(kzgraph's facts as Wikidata statements), ``view`` (those statements in Wikidata's RDF model),
+``entities`` (reading Wikidata's entity JSON), ``client`` (HTTP to Wikidata), ``reconcile``
+(reconcile, accept, verify), ``diff`` and ``quickstatements``.
+"""
+
+from kzgraph.wikidata.alignment import Alignment, load_alignment
+from kzgraph.wikidata.client import USER_AGENT, WikidataClient, WikidataSettings
+from kzgraph.wikidata.diff import Difference, diff, diff_json, diff_table, load_entity_files
+from kzgraph.wikidata.facts import Reference, Statement, Value, collect_statements
+from kzgraph.wikidata.quickstatements import quickstatements
+from kzgraph.wikidata.reconcile import (
+    Candidate,
+    Finding,
+    Proposal,
+    accept,
+    add_accepted,
+    proposals_json,
+    reconcile,
+    resolve_entity,
+    verify,
+)
+from kzgraph.wikidata.view import VIEW_GRAPH, build_view, view_dataset
+
+__all__ = [
+    "Alignment",
+    "Candidate",
+    "Difference",
+    "Finding",
+    "Proposal",
+    "Reference",
+    "Statement",
+    "USER_AGENT",
+    "VIEW_GRAPH",
+    "Value",
+    "WikidataClient",
+    "WikidataSettings",
+    "accept",
+    "add_accepted",
+    "build_view",
+    "collect_statements",
+    "diff",
+    "diff_json",
+    "diff_table",
+    "load_alignment",
+    "load_entity_files",
+    "proposals_json",
+    "quickstatements",
+    "reconcile",
+    "resolve_entity",
+    "verify",
+    "view_dataset",
+]

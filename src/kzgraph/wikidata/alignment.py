@@ -53,12 +53,14 @@ QUALIFIER_PROPERTIES: dict[tuple[URIRef, URIRef], str] = {
 
 @dataclass(frozen=True)
 class Alignment:
-    """kzo property → P-id, kzo class → Q-id, kzgraph entity → Q-id."""
+    """kzo property → P-id, kzo class → Q-id, kzgraph entity → Q-id; ``functional``: the P-ids of
+    owl:FunctionalProperty terms (one value expected, so another value on Wikidata conflicts)."""
 
     properties: dict[URIRef, str]
     classes: dict[URIRef, str]
     entities: dict[URIRef, str]
     superclasses: dict[URIRef, tuple[URIRef, ...]]
+    functional: frozenset[str] = frozenset()
 
     def class_qid(self, cls: URIRef) -> str | None:
         """The Q-id of ``cls`` or of its nearest aligned superclass (breadth first)."""
@@ -87,7 +89,9 @@ def load_alignment(dataset: Dataset) -> Alignment:
     superclasses: dict[URIRef, tuple[URIRef, ...]] = {}
     for cls, parent in ontology.subject_objects(RDFS.subClassOf):
         superclasses[cls] = superclasses.get(cls, ()) + (parent,)
-    return Alignment(properties, classes, linked_entities(dataset), superclasses)
+    functional = frozenset(pid for term, pid in properties.items()
+                           if (term, RDF.type, OWL.FunctionalProperty) in ontology)
+    return Alignment(properties, classes, linked_entities(dataset), superclasses, functional)
 
 
 def linked_entities(dataset: Dataset) -> dict[URIRef, str]:

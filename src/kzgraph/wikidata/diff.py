@@ -1,0 +1,126 @@
+"""Comparing kzgraph's facts on linked entities with Wikidata's current statements.
+
+Each kzgraph statement whose item and value have checked ids is ``same`` (Wikidata states the
+value), ``conflict`` (Wikidata states another value of a property that takes one: a date, or an
+owl:FunctionalProperty in the ontology), or ``missing-on-wikidata``; each Wikidata value of a
+property kzgraph models that kzgraph does not state (and that no conflict shows already) is
+``missing-here``.
+The entity JSON comes live from the client or from saved ``Special:EntityData`` files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset
+
+from kzgraph.wikidata.alignment import TYPE_PROPERTY, TYPE_STATEMENTS, Alignment, load_alignment
+from kzgraph.wikidata.entities import entity_values, load_entity_file, same_value
+from kzgraph.wikidata.facts import Statement, Value, collect_statements
+
+__all__ = ["KINDS", "Difference", "diff", "diff_json", "diff_table", "linked_statements",
+           "load_entity_files"]
+
+KINDS = ("missing-on-wikidata", "conflict", "missing-here", "same")
+
+
+@dataclass(frozen=True)
+class Difference:
+    kind: str
+    entity: str
+    qid: str
+    pid: str
+    ours: Value | None
+    theirs: tuple[Value, ...]
+    statement: Statement | None = None
+
+
+def load_entity_files(paths: Iterable[Path]) -> dict[str, dict]:
+    """Saved Special:EntityData JSON files (or directories of them) → id → entity."""
+    entities: dict[str, dict] = {}
+    for path in paths:
+        files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        for file in files:
+            entities.update(load_entity_file(file))
+    return entities
+
+
+def linked_statements(dataset: Dataset, alignment: Alignment | None = None) -> list[Statement]:
+    """The statements Wikidata could hold: item and value both have checked ids."""
+    return [s for s in collect_statements(dataset, alignment) if s.item and s.value.linked]
+
+
+def diff(dataset: Dataset, entities: dict[str, dict]) -> list[Difference]:
+    """Differences for every linked item that ``entities`` holds (id → entity JSON)."""
+    alignment = load_alignment(dataset)
+    modelled = set(alignment.properties.values()) | {TYPE_PROPERTY}
+    modelled |= {pid for pid, _ in TYPE_STATEMENTS.values()}
+    differences = []
+    statements = linked_statements(dataset, alignment)
+    for qid in sorted({s.item for s in statements}, key=_numeric):
+        if qid in entities:
+            ours = [s for s in statements if s.item == qid]
+            theirs = entity_values(entities[qid])
+            differences.extend(compare_item(ours, theirs, modelled, alignment.functional))
+    return differences
+
+
+def compare_item(ours: list[Statement], theirs: dict[str, list[Value]], modelled: set[str],
+                 functional: frozenset[str] = frozenset()) -> list[Difference]:
+    entity, qid = str(ours[0].subject), ours[0].item
+    result = []
+    for statement in ours:
+        values = tuple(theirs.get(statement.pid, ()))
+        single = statement.pid in functional or statement.value.kind == "time"
+        kind = ("same" if any(same_value(statement.value, v) for v in values)
+                else "conflict" if values and single else "missing-on-wikidata")
+        result.append(Difference(kind, entity, qid, statement.pid, statement.value, values, statement))
+    conflicts = {d.pid for d in result if d.kind == "conflict"}
+    for pid in sorted((modelled & theirs.keys()) - conflicts, key=_numeric):
+        for value in theirs[pid]:
+            if not any(s.pid == pid and same_value(s.value, value) for s in ours):
+                result.append(Difference("missing-here", entity, qid, pid, None, (value,)))
+    return result
+
+
+def diff_table(differences: list[Difference]) -> list[str]:
+    """A readable table: kind, item, property, kzgraph's value, Wikidata's value(s)."""
+    rows = [("kind", "item", "property", "kzgraph", "wikidata")]
+    for d in sorted(differences, key=lambda d: (KINDS.index(d.kind), _numeric(d.qid), _numeric(d.pid))):
+        rows.append((d.kind, d.qid, d.pid, _show(d.ours), ", ".join(_show(v) for v in d.theirs) or "—"))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4]
+            for row in rows]
+
+
+def diff_json(differences: list[Difference]) -> str:
+    records = [{"kind": d.kind, "entity": d.entity, "item": d.qid, "property": d.pid,
+                "kzgraph": _record(d.ours), "wikidata": [_record(v) for v in d.theirs]}
+               for d in differences]
+    return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+
+
+def _record(value: Value | None) -> dict | None:
+    if value is None:
+        return None
+    record = {"type": value.kind, "value": value.text}
+    if value.precision:
+        record["precision"] = value.precision
+    if value.language:
+        record["language"] = value.language
+    return record
+
+
+def _show(value: Value | None) -> str:
+    if value is None:
+        return "—"
+    if value.kind == "time":
+        return f"{value.text} (/{value.precision})"
+    return f"{value.text}@{value.language}" if value.language else value.text
+
+
+def _numeric(identifier: str) -> tuple[str, int]:
+    return identifier[:1], int(identifier[1:]) if identifier[1:].isdigit() else 0

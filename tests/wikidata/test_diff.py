@@ -1,0 +1,69 @@
+"""diff against saved Special:EntityData JSON (and live from the stand-in)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from kzgraph.errors import DataFileError
+from kzgraph.wikidata import diff, load_entity_files
+from tests.wikidata.conftest import FIXTURES, data_files
+
+SAVED = FIXTURES / "entities"
+
+
+def kzgraph(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kzgraph", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.fixture(scope="module")
+def differences(linked_dataset):
+    found = diff(linked_dataset, load_entity_files([SAVED]))
+    return {(d.kind, d.qid, d.pid, d.ours.text if d.ours else d.theirs[0].text) for d in found}
+
+
+def test_missing_on_wikidata(differences):
+    assert ("missing-on-wikidata", "Q900000103", "P619", "2014") in differences
+    assert ("missing-on-wikidata", "Q900000100", "P1813", "KazKosmos") in differences  # many names
+    assert ("missing-on-wikidata", "Q900000102", "P176", "Q900000008") in differences  # many builders
+
+
+def test_conflicting_single_values(differences):
+    assert ("conflict", "Q900000100", "P571", "2007-03-24") in differences
+
+
+def test_missing_here_and_same(differences):
+    assert ("missing-here", "Q900000102", "P176", "Q900000999") in differences
+    assert ("same", "Q900000102", "P619", "2011-07-16") in differences
+    assert not any(kind == "missing-here" and pid == "P571" for kind, _, pid, _ in differences)
+
+
+def test_unreadable_saved_file(tmp_path):
+    bad = tmp_path / "Q1.json"
+    bad.write_text("{}")
+    with pytest.raises(DataFileError, match="Special:EntityData"):
+        load_entity_files([bad])
+
+
+def test_cli_table_and_json():
+    data = [str(p) for p in data_files()]
+    table = kzgraph("wikidata", "diff", *data, "--entity-data", str(SAVED))
+    assert table.returncode == 0, table.stderr
+    header, *lines = table.stdout.splitlines()
+    assert header.split() == ["kind", "item", "property", "kzgraph", "wikidata"]
+    assert any(line.split()[:3] == ["conflict", "Q900000100", "P571"] for line in lines)
+    as_json = kzgraph("wikidata", "diff", *data, "--entity-data", str(SAVED), "--json")
+    records = json.loads(as_json.stdout)
+    conflict = next(r for r in records if r["kind"] == "conflict")
+    assert conflict["kzgraph"] == {"type": "time", "value": "2007-03-24", "precision": 11}
+
+
+def test_cli_live_diff_through_the_stand_in(stand_in):
+    result = kzgraph("wikidata", "diff", *map(str, data_files()), *stand_in.options(), "--json")
+    assert result.returncode == 0, result.stderr
+    kinds = {r["kind"] for r in json.loads(result.stdout)}
+    assert kinds == {"missing-on-wikidata", "conflict", "missing-here", "same"}
