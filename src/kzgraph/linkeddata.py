@@ -54,6 +54,7 @@ class Description:
     inbound: list[Fact] = field(default_factory=list)
     wikidata: list[URIRef] = field(default_factory=list)
     wikidata_status: URIRef | None = None
+    wikidata_check: str = ""  # how and when the link was checked, from its links graph
 
     def graph(self) -> Graph:
         """The description as RDF: outbound and inbound triples."""
@@ -90,7 +91,21 @@ def describe(dataset: Dataset, iri: URIRef) -> Description:
     description.wikidata = [f.value for f in description.facts if f.predicate == OWL.sameAs]
     status = [f.value for f in description.facts if f.predicate == KZO.wikidataStatus]
     description.wikidata_status = status[0] if status else None
+    description.wikidata_check = _link_check(dataset, description)
     return description
+
+
+def _link_check(dataset: Dataset, description: Description) -> str:
+    """'<method>, <date>' recorded on the claim graph that states the entity's Wikidata link."""
+    for fact in description.facts:
+        if fact.predicate != OWL.sameAs:
+            continue
+        for graph in fact.graphs:
+            how = dataset.value(graph, KZO.verificationMethod)
+            when = dataset.value(graph, DCTERMS.date)
+            if how is not None:
+                return f"{how}, {when}" if when is not None else str(how)
+    return ""
 
 
 def _quads_by_triple(dataset: Dataset, pattern) -> dict[tuple, list[URIRef]]:

@@ -57,6 +57,9 @@ def test_verified_entity_links_to_wikidata(client):
     page = client.get("/doc/resource/Baikonur_Cosmodrome.html").text
     assert 'href="https://www.wikidata.org/wiki/Q177477"' in page
     assert "unverified" not in page
+    # how and when the link was checked, read from the links graph that states it
+    assert ('<span class="wikidata-check">label and description matched against a stored copy '
+            'of the Wikidata page, 2026-11-24</span>') in page
 
 
 def test_page_output_is_escaped(client):
