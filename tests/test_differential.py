@@ -12,9 +12,9 @@ import pyoxigraph
 import pytest
 from rdflib.term import Node
 
-from kzgraph import load_examples
+from kzgraph import load_examples, paths
 
-EXAMPLES = load_examples()
+EXAMPLES = load_examples(paths.example_files())  # the federated ones: tests/wikidata/test_federation.py
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kzgraph import load_examples
+from kzgraph import load_examples, paths
 
-EXAMPLES = load_examples()
+EXAMPLES = load_examples(paths.example_files())  # the federated ones: tests/wikidata/test_federation.py
 
 
 def test_there_are_at_least_twelve_examples_each_with_expectations():

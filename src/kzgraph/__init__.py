@@ -15,7 +15,7 @@ from kzgraph.errors import (
     UsageError,
     ValidationFailed,
 )
-from kzgraph.examples import Example, load_examples
+from kzgraph.examples import Example, load_examples, load_wikidata_examples
 from kzgraph.export import FORMATS, export
 from kzgraph.validation import ValidationReport, ValidationResult, validate
 from kzgraph.web import create_app
@@ -36,6 +36,7 @@ __all__ = [
     "export",
     "load_dataset",
     "load_examples",
+    "load_wikidata_examples",
     "union_graph",
     "validate",
 ]

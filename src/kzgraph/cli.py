@@ -31,7 +31,7 @@ from kzgraph import paths, wikidata
 from kzgraph.export import FORMATS, export
 from kzgraph.validation import validate
 from kzgraph.wikidata.client import WikidataClient, WikidataSettings
-from kzgraph.wikidata.diff import linked_statements
+from kzgraph.wikidata.diff import linked_statements, not_compared
 
 __all__ = ["main"]
 
@@ -317,6 +317,10 @@ def _differences(args: argparse.Namespace) -> list:
         qids = {s.item for s in linked_statements(dataset)}
         with _client(args) as client:
             entities = client.get_entities(qids)
+    skipped = not_compared(dataset, entities)
+    if skipped:
+        print(f"kzgraph: no entity data for {len(skipped)} linked item(s), not compared: "
+              f"{' '.join(skipped)}", file=sys.stderr)
     return wikidata.diff(dataset, entities)
 
 

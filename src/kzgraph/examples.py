@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kzgraph import paths
 
-__all__ = ["Example", "load_examples", "parse_example"]
+__all__ = ["Example", "load_examples", "load_wikidata_examples", "parse_example"]
 
 
 @dataclass(frozen=True)
@@ -61,4 +61,12 @@ def parse_example(path: Path) -> Example:
 
 
 def load_examples(files: list[Path] | None = None) -> list[Example]:
-    return [parse_example(p) for p in (files if files is not None else paths.example_files())]
+    """The examples of kzgraph's own endpoint: ``examples/*.rq``, then the federated ones."""
+    if files is None:
+        files = paths.example_files() + paths.example_files("federated")
+    return [parse_example(p) for p in files]
+
+
+def load_wikidata_examples() -> list[Example]:
+    """Queries written for the Wikidata Query Service, for the ``/wikidata/sparql`` endpoint."""
+    return [parse_example(p) for p in paths.example_files("wikidata")]

@@ -33,5 +33,6 @@ def shape_files() -> list[Path]:
     return sorted((home() / "shapes").glob("*.ttl"))
 
 
-def example_files() -> list[Path]:
-    return sorted((home() / "examples").glob("*.rq"))
+def example_files(kind: str = "") -> list[Path]:
+    """``examples/*.rq``, or those of a subdirectory (``federated``, ``wikidata``)."""
+    return sorted((home() / "examples" / kind).glob("*.rq"))

@@ -12,21 +12,28 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 
 @needs_browser
-def test_query_ui_runs_the_first_example_and_shows_results(live_server, browser):  # noqa: F811
+@pytest.mark.parametrize("path, example_title, answer, screenshot", [
+    ("/sparql", "The agency's names in every language",
+     "National Space Agency of the Republic of Kazakhstan", "query-ui.png"),
+    # WDQS-style: no PREFIX lines, the endpoint predefines them
+    ("/wikidata/sparql", "Space stations (instance of space station)",
+     "International Space Station", "query-ui-wikidata.png"),
+])
+def test_query_ui_runs_the_first_example_and_shows_results(live_server, browser, path,  # noqa: F811
+                                                           example_title, answer, screenshot):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ready
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get(f"{live_server.url}/sparql")
+    browser.get(f"{live_server.url}{path}")
     wait = WebDriverWait(browser, 20)
     wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, ".yasqe_queryButton"))).click()
-    wait.until(lambda d: "National Space Agency of the Republic of Kazakhstan" in
-               d.find_element(By.CSS_SELECTOR, ".yasr").text)
+    wait.until(lambda d: answer in d.find_element(By.CSS_SELECTOR, ".yasr").text)
     tabs = browser.find_elements(By.CSS_SELECTOR, ".tabPanel, .tab")
-    assert "The agency's names in every language" in browser.page_source
+    assert example_title in browser.page_source
     assert len(tabs) >= 1
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOTS / "query-ui.png"))
+    browser.save_screenshot(str(SCREENSHOTS / screenshot))
     assert console_errors(browser) == []
 
 

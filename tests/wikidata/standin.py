@@ -1,7 +1,8 @@
 """A stand-in for Wikidata on 127.0.0.1: real HTTP, answers in the shapes Wikidata's services use.
 
-Serves ``/w/api.php`` (wbsearchentities, wbgetentities), ``/wiki/Special:EntityData/Q….json``
-and ``/sparql`` from the JSON fixtures in ``fixtures/``. Every id in the fixtures is test data
+Serves ``/w/api.php`` (wbsearchentities, wbgetentities) and ``/wiki/Special:EntityData/Q….json``
+from the JSON fixtures in ``fixtures/``, and ``/sparql`` (GET, form or direct POST, as the query
+service takes them) by running the query with pyoxigraph over ``fixtures/wdqs.ttl``. Every id in the fixtures is test data
 (Q9000…), not a real Wikidata item. Tests script failures by queueing answers in ``script``
 (status, headers, delay in seconds) that are served before the fixtures, and read ``requests``.
 """
@@ -15,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pyoxigraph
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -25,7 +28,8 @@ class StandIn:
             self.entities.update(json.loads(path.read_text(encoding="utf-8"))["entities"])
         self.redirects = json.loads((fixtures / "redirects.json").read_text(encoding="utf-8"))
         self.searches = json.loads((fixtures / "wbsearchentities.json").read_text(encoding="utf-8"))
-        self.sparql = json.loads((fixtures / "sparql-results.json").read_text(encoding="utf-8"))
+        self.store = pyoxigraph.Store()
+        self.store.load(path=str(fixtures / "wdqs.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
         self.script: list[tuple[int, dict[str, str], float]] = []
         self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
         self.lock = threading.Lock()
@@ -64,9 +68,17 @@ class StandIn:
             return 200, {}, self.get_entities(params["ids"].split("|"))
         if path.startswith("/wiki/Special:EntityData/") and path.endswith(".json"):
             return self.entity_data(path.rsplit("/", 1)[1][:-5])
-        if path == "/sparql":
-            return 200, {"Content-Type": "application/sparql-results+json"}, self.sparql
+        if path == "/sparql" and "query" in params:
+            return self.sparql(params["query"])
         return 404, {}, {"error": "not found"}
+
+    def sparql(self, query: str) -> tuple[int, dict, object]:
+        try:
+            results = self.store.query(query)
+        except SyntaxError as error:
+            return 400, {}, {"error": str(error)}
+        serialized = results.serialize(format=pyoxigraph.QueryResultsFormat.JSON)
+        return 200, {"Content-Type": "application/sparql-results+json"}, json.loads(serialized)
 
     def search(self, text: str) -> dict:
         found = self.searches.get(text, [])
@@ -95,8 +107,19 @@ class StandIn:
 def _handler(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            self.respond({})
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+            media_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+            if media_type == "application/sparql-query":
+                self.respond({"query": body})
+            else:
+                self.respond({k: v[0] for k, v in parse_qs(body).items()})
+
+        def respond(self, posted: dict[str, str]) -> None:
             parts = urlsplit(self.path)
-            params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            params = {k: v[0] for k, v in parse_qs(parts.query).items()} | posted
             with stand_in.lock:
                 stand_in.requests.append((parts.path, params, dict(self.headers)))
                 scripted = stand_in.script.pop(0) if stand_in.script else None

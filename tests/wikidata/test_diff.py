@@ -67,3 +67,11 @@ def test_cli_live_diff_through_the_stand_in(stand_in):
     assert result.returncode == 0, result.stderr
     kinds = {r["kind"] for r in json.loads(result.stdout)}
     assert kinds == {"missing-on-wikidata", "conflict", "missing-here", "same"}
+
+
+def test_linked_items_without_saved_data_are_named_not_silently_skipped():
+    # the embedded data links real ids (Q177477, …); the saved fixtures hold only test ids
+    result = kzgraph("wikidata", "diff", "--entity-data", str(SAVED))
+    assert result.returncode == 0, result.stderr
+    assert "not compared" in result.stderr and "Q177477" in result.stderr
+    assert result.stdout.splitlines()[1:] == []  # nothing compared, nothing reported

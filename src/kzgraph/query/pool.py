@@ -25,10 +25,11 @@ _START_TIMEOUT = 60.0
 
 
 class _Worker:
-    def __init__(self, context: multiprocessing.context.BaseContext, nquads: bytes) -> None:
+    def __init__(self, context: multiprocessing.context.BaseContext,
+                 datasets: dict[str, bytes]) -> None:
         self.connection, child = context.Pipe()
         self.process: BaseProcess = context.Process(
-            target=serve_jobs, args=(child, nquads), daemon=True, name="kzgraph-query-worker")
+            target=serve_jobs, args=(child, datasets), daemon=True, name="kzgraph-query-worker")
         self.process.start()
         child.close()
 
@@ -46,9 +47,10 @@ class _Worker:
 
 
 class WorkerPool:
-    def __init__(self, nquads: bytes, workers: int = 2, max_waiting: int = 256,
+    def __init__(self, datasets: dict[str, bytes], workers: int = 2, max_waiting: int = 256,
                  retry_after: int = 2) -> None:
-        self._nquads = nquads
+        """``datasets``: name → N-Quads of each dataset a job may name (``Job.dataset``)."""
+        self._datasets = datasets
         self._size = workers
         self._max_waiting = max_waiting
         self._retry_after = retry_after
@@ -122,7 +124,7 @@ class WorkerPool:
         self._idle.put_nowait(await self._spawn())
 
     async def _spawn(self) -> _Worker:
-        worker = _Worker(self._context, self._nquads)
+        worker = _Worker(self._context, self._datasets)
         await asyncio.get_running_loop().run_in_executor(None, worker.wait_ready)
         self._all.add(worker)
         return worker

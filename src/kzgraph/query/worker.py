@@ -1,4 +1,4 @@
-"""One query worker: a separate process holding the dataset in a pyoxigraph Store.
+"""One query worker: a separate process holding the served datasets in pyoxigraph Stores.
 
 Queries run here, never in the server process, so a runaway query can be stopped by ending its
 process (CPU actually freed), and the server's event loop never waits on query work. The worker
@@ -21,6 +21,8 @@ class Job:
     named_graphs: tuple[str, ...] | None = None
     max_bytes: int = 50_000_000
     base_iri: str | None = None  # resolves relative IRIs in the query (the endpoint's URL)
+    dataset: str = "kzgraph"  # which served dataset: kzgraph's own, or another view of it
+    prefixes: tuple[tuple[str, str], ...] = ()  # predefined, as the Wikidata Query Service does
 
 
 class _ResultTooLarge(Exception):
@@ -49,19 +51,25 @@ class _CappedBuffer:
         return b"".join(self.parts)
 
 
-def serve_jobs(connection: Connection, nquads: bytes) -> None:
-    """Process entry point: load the dataset, then answer jobs until told to stop (None)."""
-    import pyoxigraph
-
-    store = pyoxigraph.Store()
-    store.load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
-    _materialize_union_default_graph(store)
+def serve_jobs(connection: Connection, datasets: dict[str, bytes]) -> None:
+    """Process entry point: load each dataset (name → N-Quads), then answer jobs until told to
+    stop (None)."""
+    stores = {name: _load(nquads) for name, nquads in datasets.items()}
     connection.send(("ready",))
     while True:
         job = connection.recv()
         if job is None:
             return
-        connection.send(_answer(store, job))
+        connection.send(_answer(stores[job.dataset], job))
+
+
+def _load(nquads: bytes):
+    import pyoxigraph
+
+    store = pyoxigraph.Store()
+    store.load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+    _materialize_union_default_graph(store)
+    return store
 
 
 def _materialize_union_default_graph(store) -> None:
@@ -92,6 +100,8 @@ def _run(store, job: Job) -> bytes:
     import pyoxigraph
 
     options: dict = {"base_iri": job.base_iri}
+    if job.prefixes:
+        options["prefixes"] = dict(job.prefixes)
     if job.default_graphs is not None or job.named_graphs is not None:
         options["default_graph"] = [pyoxigraph.NamedNode(g) for g in job.default_graphs or ()]
         options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in job.named_graphs or ()]

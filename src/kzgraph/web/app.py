@@ -12,13 +12,14 @@ from fastapi.staticfiles import StaticFiles
 from rdflib import Dataset
 
 from kzgraph.config import Settings
-from kzgraph.examples import Example, load_examples
+from kzgraph.examples import Example, load_examples, load_wikidata_examples
 from kzgraph.query.pool import WorkerPool
 from kzgraph.web.downloads import downloads_router
 from kzgraph.web.errors import install_error_handlers
 from kzgraph.web.graph_store import graph_store_router
 from kzgraph.web.pages import linked_data_router
 from kzgraph.web.sparql import KzgraphSparqlRouter
+from kzgraph.wikidata.view import WIKIBASE_PREFIXES, build_view
 
 __all__ = ["create_app"]
 
@@ -28,6 +29,13 @@ DESCRIPTION = (
     "article and its references, linked to Wikidata. Every fact sits in a named graph per "
     "cited passage; the default graph is the union of all graphs."
 )
+WIKIDATA_TITLE = "kzgraph in Wikidata's vocabulary"
+WIKIDATA_DESCRIPTION = (
+    "The same facts in Wikidata's RDF model (wdt:, p:/ps:/pq:, prov:wasDerivedFrom references), "
+    "with the Wikidata Query Service's prefixes predefined: a query written for "
+    "query.wikidata.org runs here unchanged. Entities without a checked Wikidata id keep their "
+    "kzgraph IRIs."
+)
 
 
 def create_app(
@@ -36,8 +44,10 @@ def create_app(
     """Build the read-only web service over ``dataset``; query workers start with the app."""
     settings = settings or Settings()
     examples = load_examples() if examples is None else examples
+    view = _as_dataset(build_view(dataset))
     pool = WorkerPool(
-        dataset.serialize(format="nquads", encoding="utf-8"),
+        {"kzgraph": dataset.serialize(format="nquads", encoding="utf-8"),
+         "wikidata": view.serialize(format="nquads", encoding="utf-8")},
         workers=settings.query_workers, max_waiting=settings.max_waiting,
     )
 
@@ -59,12 +69,28 @@ def create_app(
         dataset, pool, settings, examples, path="/sparql", title=TITLE,
         description=DESCRIPTION, version="0.1.0", public_url=f"{settings.base_url}/sparql",
     ))
+    app.include_router(KzgraphSparqlRouter(
+        view, pool, settings, load_wikidata_examples(), path="/wikidata/sparql",
+        dataset_name="wikidata", prefixes={k: str(v) for k, v in WIKIBASE_PREFIXES.items()},
+        dataset_note="Wikidata's vocabulary, with the Wikidata Query Service's prefixes predefined",
+        title=WIKIDATA_TITLE, description=WIKIDATA_DESCRIPTION, version="0.1.0",
+        public_url=f"{settings.base_url}/wikidata/sparql",
+    ))
     app.mount("/static", StaticFiles(packages=[("kzgraph.web", "static")]), name="static")
     _add_site_routes(app, pool, len(dataset))
     app.include_router(downloads_router(dataset, settings.public_url.rstrip("/") or None))
     app.include_router(graph_store_router(dataset))
     app.include_router(linked_data_router(dataset))  # last: it holds the catch-all for thing IRIs
     return app
+
+
+def _as_dataset(graph) -> Dataset:
+    """A dataset whose default graph is ``graph`` (its service description and its N-Quads)."""
+    result = Dataset()
+    for prefix, namespace in graph.namespaces():
+        result.bind(prefix, namespace)
+    result.default_graph += graph
+    return result
 
 
 def _add_site_routes(app: FastAPI, pool: WorkerPool, quads: int) -> None:

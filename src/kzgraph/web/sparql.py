@@ -61,7 +61,13 @@ class KzgraphSparqlRouter(SparqlRouter):
     """rdflib-endpoint's router with kzgraph's safe, bounded query handlers at ``path``."""
 
     def __init__(self, dataset: Dataset, pool: WorkerPool, settings: Settings,
-                 examples: list[Example], **kwargs) -> None:
+                 examples: list[Example], *, dataset_name: str = "kzgraph",
+                 prefixes: dict[str, str] | None = None,
+                 dataset_note: str = "the default graph is the union of all graphs",
+                 **kwargs) -> None:
+        """``dataset_name`` names the pool's dataset the queries run on; ``prefixes`` are
+        predefined for every query (as the Wikidata Query Service predefines wd:, wdt:, …);
+        ``dataset_note`` tells the query UI's readers what they query."""
         super().__init__(graph=dataset, enable_update=False, example_queries={
             e.title: {"query": e.display_query} for e in examples}, **kwargs)
         self.routes.clear()  # replaced by the handlers below
@@ -69,6 +75,9 @@ class KzgraphSparqlRouter(SparqlRouter):
         self.settings = settings
         self.examples = examples
         self.dataset = dataset
+        self.dataset_name = dataset_name
+        self.prefixes = tuple(sorted((prefixes or {}).items()))
+        self.dataset_note = dataset_note
         for path in (self.path, self.path + "/"):
             self.add_api_route(path, self.get, methods=["GET"], include_in_schema=path == self.path,
                                summary="SPARQL query (GET), query UI or service description")
@@ -112,6 +121,7 @@ class KzgraphSparqlRouter(SparqlRouter):
             default_graphs=operation.default_graphs if operation.has_protocol_dataset else None,
             named_graphs=operation.named_graphs if operation.has_protocol_dataset else None,
             max_bytes=self.settings.max_result_bytes, base_iri=self.endpoint_url(request),
+            dataset=self.dataset_name, prefixes=self.prefixes,
         )
         payload = await self.pool.run(job, self.settings.query_timeout)
         return Response(payload, media_type=_with_charset(chosen), headers={"Vary": "Accept"})
@@ -152,11 +162,25 @@ class KzgraphSparqlRouter(SparqlRouter):
 
     def query_ui(self) -> Response:
         page = resources.files("kzgraph.web").joinpath("static/query-ui.html").read_text("utf-8")
-        examples = [{"title": e.title, "query": e.display_query} for e in self.examples]
+        # The editor checks syntax itself and knows nothing of predefined prefixes: show them.
+        declared = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in self.prefixes)
+        examples = [{"title": e.title, "query": _after_comments(e.display_query, declared)}
+                    for e in self.examples]
         # "</" inside the embedded JSON must not close the <script> element.
         data = json.dumps(examples, ensure_ascii=False).replace("</", "<\\/")
-        page = page.replace("__TITLE__", _html_escape(self.title)).replace("__EXAMPLES__", data)
+        page = (page.replace("__TITLE__", _html_escape(self.title))
+                .replace("__DATASET_NOTE__", _html_escape(self.dataset_note))
+                .replace("__EXAMPLES__", data))
         return Response(page, media_type="text/html; charset=utf-8")
+
+
+def _after_comments(query: str, text: str) -> str:
+    """``query`` with ``text`` inserted after its leading comment lines."""
+    lines = query.splitlines(keepends=True)
+    head = 0
+    while head < len(lines) and lines[head].startswith("#"):
+        head += 1
+    return "".join(lines[:head]) + text + "".join(lines[head:])
 
 
 def _values(params: list[tuple[str, str]], name: str) -> list[str]:

@@ -22,7 +22,7 @@ from kzgraph.wikidata.entities import entity_values, load_entity_file, same_valu
 from kzgraph.wikidata.facts import Statement, Value, collect_statements
 
 __all__ = ["KINDS", "Difference", "diff", "diff_json", "diff_table", "linked_statements",
-           "load_entity_files"]
+           "load_entity_files", "not_compared"]
 
 KINDS = ("missing-on-wikidata", "conflict", "missing-here", "same")
 
@@ -66,6 +66,11 @@ def diff(dataset: Dataset, entities: dict[str, dict]) -> list[Difference]:
             theirs = entity_values(entities[qid])
             differences.extend(compare_item(ours, theirs, modelled, alignment.functional))
     return differences
+
+
+def not_compared(dataset: Dataset, entities: dict[str, dict]) -> list[str]:
+    """Linked items with statements to compare for which ``entities`` holds no JSON."""
+    return sorted({s.item for s in linked_statements(dataset)} - entities.keys(), key=_numeric)
 
 
 def compare_item(ours: list[Statement], theirs: dict[str, list[Value]], modelled: set[str],

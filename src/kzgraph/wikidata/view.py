@@ -29,10 +29,13 @@ PS = Namespace("http://www.wikidata.org/prop/statement/")
 PSV = Namespace("http://www.wikidata.org/prop/statement/value/")
 PQ = Namespace("http://www.wikidata.org/prop/qualifier/")
 PR = Namespace("http://www.wikidata.org/prop/reference/")
+# Wikidata's RDF writes schema.org with http:, where kzgraph's own data uses https:.
+WIKIDATA_SCHEMA = Namespace("http://schema.org/")
 # The prefixes the Wikidata Query Service predefines that this view uses.
 WIKIBASE_PREFIXES = {
     "wd": WD, "wdt": WDT, "p": P, "ps": PS, "psv": PSV, "pq": PQ, "pr": PR,
-    "wikibase": WIKIBASE, "prov": PROV, "rdfs": RDFS, "skos": SKOS, "schema": SCHEMA, "xsd": XSD,
+    "wikibase": WIKIBASE, "prov": PROV, "rdfs": RDFS, "skos": SKOS, "schema": WIKIDATA_SCHEMA,
+    "xsd": XSD,
 }
 
 
@@ -105,7 +108,7 @@ def add_names(view: Graph, dataset: Dataset, subject: URIRef, node: URIRef) -> N
         is_label = (subject, RDFS.label, name) in dataset
         view.add((node, RDFS.label if is_label else SKOS.altLabel, name))
     for description in dataset.objects(subject, SCHEMA.description):
-        view.add((node, SCHEMA.description, description))
+        view.add((node, WIKIDATA_SCHEMA.description, description))
 
 
 def term(value: Value) -> URIRef | Literal:

@@ -1,7 +1,8 @@
 // Starts YASGUI on this server's own endpoint, one tab per example query. Everything it needs is
 // served locally; prefix look-ups and the endpoint catalogue are off so nothing leaves the page.
 (function () {
-  const endpoint = window.location.origin + "/sparql";
+  // This page is served by the endpoint it queries (/sparql or /wikidata/sparql).
+  const endpoint = window.location.origin + window.location.pathname.replace(/\/$/, "");
   document.getElementById("endpoint").textContent = endpoint;
   const examples = JSON.parse(document.getElementById("examples").textContent);
   Yasgui.Yasqe.defaults.autocompleters = Yasgui.Yasqe.defaults.autocompleters.filter(
