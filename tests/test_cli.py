@@ -7,7 +7,7 @@ import sys
 
 from rdflib import Dataset
 
-from kzgraph import paths
+from kzgraph import Settings, paths
 
 
 def kzgraph(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -113,3 +113,11 @@ def test_serve_with_a_bad_setting_exits_2_without_traceback():
     result = kzgraph("serve", "--query-timeout", "0")
     assert result.returncode == 2
     assert "query_timeout must be positive" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_every_serve_setting_is_explained_in_its_help():
+    from dataclasses import fields
+
+    from kzgraph.cli import SETTING_HELP
+
+    assert {f.name for f in fields(Settings)} <= SETTING_HELP.keys()

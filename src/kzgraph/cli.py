@@ -115,6 +115,8 @@ SETTING_HELP = {
     "max_query_depth": "deepest nesting of { } and ( ) accepted",
     "max_result_bytes": "largest response a query may produce",
     "service_allowlist": "SPARQL endpoints SERVICE may call, each written in full",
+    "service_timeout": "seconds each SERVICE request may take; then 504",
+    "service_max_bytes": "largest answer a SERVICE request may bring; beyond that 502",
     "cors_origins": "origins allowed by CORS (never with credentials)",
 }
 

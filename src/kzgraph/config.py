@@ -31,6 +31,8 @@ class Settings:
     max_query_depth: int = 64          # nesting of { } and ( )
     max_result_bytes: int = 50_000_000  # response cap
     service_allowlist: tuple[str, ...] = (WIKIDATA_QUERY_SERVICE,)
+    service_timeout: float = 5.0       # seconds for each SERVICE request
+    service_max_bytes: int = 10_000_000  # cap on each SERVICE response
     cors_origins: tuple[str, ...] = ("*",)
 
     def __post_init__(self) -> None:

@@ -22,7 +22,9 @@
         ├── UnsupportedMediaType request body of a type the protocol does not allow (415)
         ├── ResultTooLarge       the response would exceed its size cap (413)
         ├── Overloaded           every query worker busy and the queue full (503, Retry-After)
-        └── QueryTimeout         the query ran past its time limit and was stopped (503)
+        ├── QueryTimeout         the query ran past its time limit and was stopped (503)
+        └── ServiceFailed        a SERVICE endpoint failed, redirected or answered too much (502)
+            └── ServiceTimeout   a SERVICE endpoint did not answer in time (504)
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ __all__ = [
     "QueryTimeout",
     "RequestError",
     "ResultTooLarge",
+    "ServiceFailed",
     "ServiceNotAllowed",
+    "ServiceTimeout",
     "UnsupportedMediaType",
     "UpdateRefused",
     "UsageError",
@@ -142,6 +146,14 @@ class Overloaded(RequestError):
 
 class QueryTimeout(RequestError):
     """The query ran past its time limit; its worker was stopped."""
+
+
+class ServiceFailed(RequestError):
+    """A SERVICE endpoint failed, redirected, or answered more than the SERVICE response cap."""
+
+
+class ServiceTimeout(ServiceFailed):
+    """A SERVICE endpoint did not answer within the SERVICE time limit."""
 
 
 class WikidataError(KzgraphError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["QueryShape", "inspect_query"]
+__all__ = ["QueryShape", "inspect_query", "service_iri_spans"]
 
 # Strings first (long forms before short), then comments; IRIs are matched to be kept intact.
 _LEXEME = re.compile(
@@ -63,10 +63,19 @@ def _without_iris(code: str) -> str:
     return re.sub(r"<[^<>\s]*>", lambda m: " " * len(m.group(0)), code)
 
 
+_SERVICE = re.compile(_KEYWORD.format("SERVICE") + r"\s+(?:SILENT\s+)?(<[^>]*>|\S+)", re.IGNORECASE)
+
+
 def _services(code: str) -> list[str]:
-    pattern = re.compile(_KEYWORD.format("SERVICE") + r"\s+(?:SILENT\s+)?(<[^>]*>|\S+)", re.IGNORECASE)
     return [m.group(1).strip("<>") if m.group(1).startswith("<") else m.group(1)
-            for m in pattern.finditer(code)]
+            for m in _SERVICE.finditer(code)]
+
+
+def service_iri_spans(query: str) -> list[tuple[int, int, str]]:
+    """(start, end, IRI) of each ``<IRI>`` written after SERVICE, as offsets into ``query``."""
+    code = _blank_literals(query)  # same length as the query: offsets carry over
+    return [(m.start(1), m.end(1), m.group(1)[1:-1]) for m in _SERVICE.finditer(code)
+            if m.group(1).startswith("<")]
 
 
 def _depth(code: str) -> int:

@@ -15,12 +15,21 @@ from contextlib import suppress
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from kzgraph.errors import BadRequest, Overloaded, QuerySyntaxError, QueryTimeout, ResultTooLarge
+from kzgraph.errors import (
+    BadRequest,
+    Overloaded,
+    QuerySyntaxError,
+    QueryTimeout,
+    ResultTooLarge,
+    ServiceFailed,
+    ServiceTimeout,
+)
 from kzgraph.query.worker import Job, serve_jobs
 
 __all__ = ["WorkerPool"]
 
-_ERRORS = {"syntax": QuerySyntaxError, "too_large": ResultTooLarge, "engine": BadRequest}
+_ERRORS = {"syntax": QuerySyntaxError, "too_large": ResultTooLarge, "engine": BadRequest,
+           "service_timeout": ServiceTimeout, "service_failed": ServiceFailed}
 _START_TIMEOUT = 60.0
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
+from kzgraph.query.inspect import service_iri_spans
+from kzgraph.query.service_guard import ServiceFailure, ServiceGuard
+
 __all__ = ["Job", "serve_jobs"]
 
 
@@ -23,6 +26,8 @@ class Job:
     base_iri: str | None = None  # resolves relative IRIs in the query (the endpoint's URL)
     dataset: str = "kzgraph"  # which served dataset: kzgraph's own, or another view of it
     prefixes: tuple[tuple[str, str], ...] = ()  # predefined, as the Wikidata Query Service does
+    service_timeout: float = 5.0       # seconds per SERVICE request
+    service_max_bytes: int = 10_000_000  # cap on each SERVICE response
 
 
 class _ResultTooLarge(Exception):
@@ -55,12 +60,29 @@ def serve_jobs(connection: Connection, datasets: dict[str, bytes]) -> None:
     """Process entry point: load each dataset (name → N-Quads), then answer jobs until told to
     stop (None)."""
     stores = {name: _load(nquads) for name, nquads in datasets.items()}
+    guard = _LazyGuard()
     connection.send(("ready",))
     while True:
         job = connection.recv()
         if job is None:
             return
-        connection.send(_answer(stores[job.dataset], job))
+        connection.send(_answer(stores[job.dataset], job, guard))
+
+
+class _LazyGuard:
+    """The process's SERVICE forwarder, started by the first query that uses SERVICE."""
+
+    def __init__(self) -> None:
+        self._guard: ServiceGuard | None = None
+
+    def get(self) -> ServiceGuard:
+        if self._guard is None:
+            self._guard = ServiceGuard()
+        return self._guard
+
+    @property
+    def failure(self) -> ServiceFailure | None:
+        return self._guard.failure if self._guard else None
 
 
 def _load(nquads: bytes):
@@ -85,27 +107,35 @@ def _materialize_union_default_graph(store) -> None:
                   for q in store.quads_for_pattern(None, None, None)])
 
 
-def _answer(store, job: Job) -> tuple:
+def _answer(store, job: Job, guard: _LazyGuard) -> tuple:
     try:
-        return ("ok", _run(store, job))
+        return ("ok", _run(store, job, guard))
     except SyntaxError as error:
         return ("error", "syntax", str(error))
     except _ResultTooLarge:
         return ("error", "too_large", f"the result is larger than the {job.max_bytes}-byte cap")
     except Exception as error:  # the worker must outlive any engine error: report it instead
+        failure = guard.failure
+        if failure is not None:
+            return ("error", failure.kind, failure.message)
         return ("error", "engine", str(error) or type(error).__name__)
 
 
-def _run(store, job: Job) -> bytes:
+def _run(store, job: Job, guard: _LazyGuard) -> bytes:
     import pyoxigraph
 
+    query = job.query
+    if service_iri_spans(query):
+        query = guard.get().route(query, job.service_timeout, job.service_max_bytes)
+    elif guard.failure is not None:
+        guard.get().failure = None  # a failure of an earlier job is not this one's
     options: dict = {"base_iri": job.base_iri}
     if job.prefixes:
         options["prefixes"] = dict(job.prefixes)
     if job.default_graphs is not None or job.named_graphs is not None:
         options["default_graph"] = [pyoxigraph.NamedNode(g) for g in job.default_graphs or ()]
         options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in job.named_graphs or ()]
-    results = store.query(job.query, **options)
+    results = store.query(query, **options)
     buffer = _CappedBuffer(job.max_bytes)
     if isinstance(results, pyoxigraph.QueryTriples):
         results.serialize(buffer, format=getattr(pyoxigraph.RdfFormat, job.engine_format))

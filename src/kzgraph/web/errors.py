@@ -32,6 +32,8 @@ STATUS: dict[type[errors.KzgraphError], tuple[int, str]] = {
     errors.UnsupportedMediaType: (415, "unsupported_media_type"),
     errors.Overloaded: (503, "overloaded"),
     errors.QueryTimeout: (503, "timeout"),
+    errors.ServiceTimeout: (504, "service_timeout"),
+    errors.ServiceFailed: (502, "service_failed"),
     errors.UsageError: (400, "bad_request"),
 }
 

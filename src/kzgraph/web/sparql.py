@@ -122,6 +122,8 @@ class KzgraphSparqlRouter(SparqlRouter):
             named_graphs=operation.named_graphs if operation.has_protocol_dataset else None,
             max_bytes=self.settings.max_result_bytes, base_iri=self.endpoint_url(request),
             dataset=self.dataset_name, prefixes=self.prefixes,
+            service_timeout=self.settings.service_timeout,
+            service_max_bytes=self.settings.service_max_bytes,
         )
         payload = await self.pool.run(job, self.settings.query_timeout)
         return Response(payload, media_type=_with_charset(chosen), headers={"Vary": "Accept"})
