@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kzgraph.config import Settings
+from kzgraph.curation import load_served
 from kzgraph.dataset import load_dataset
 from kzgraph.errors import (
     DataFileError,
@@ -118,6 +119,9 @@ SETTING_HELP = {
     "service_timeout": "seconds each SERVICE request may take; then 504",
     "service_max_bytes": "largest answer a SERVICE request may bring; beyond that 502",
     "cors_origins": "origins allowed by CORS (never with credentials)",
+    "data_dir": "directory curators' writes are committed to, and served from once it holds data",
+    "curator_tokens_file": "file of 'name token' lines enabling curators' writes "
+                           "(or set KZGRAPH_CURATOR_TOKEN; never pass a token as an argument)",
 }
 
 
@@ -161,7 +165,7 @@ def run_serve(args: argparse.Namespace) -> None:
     overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(Settings)}
     overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}
     settings = Settings.from_env(**overrides)
-    app = create_app(load_dataset(args.paths or None), settings)
+    app = create_app(load_served(settings.data_directory, args.paths or None), settings)
     # The loaded graph lives as long as the server: keep the collector from rescanning its
     # millions of objects on every few requests (it cost ~10 ms per request at 100k quads).
     gc.collect()

@@ -7,6 +7,7 @@ Every field can be set by an environment variable ``KZGRAPH_<FIELD>`` (upper cas
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -34,6 +35,8 @@ class Settings:
     service_timeout: float = 5.0       # seconds for each SERVICE request
     service_max_bytes: int = 10_000_000  # cap on each SERVICE response
     cors_origins: tuple[str, ...] = ("*",)
+    data_dir: str = ""                 # where curators' writes are committed (and served from)
+    curator_tokens_file: str = ""      # "name token" lines; or set KZGRAPH_CURATOR_TOKEN
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -54,6 +57,10 @@ class Settings:
                 values[f.name] = _convert(raw, getattr(cls(), f.name))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **values)
+
+    @property
+    def data_directory(self) -> Path | None:
+        return Path(self.data_dir) if self.data_dir else None
 
     @property
     def base_url(self) -> str:

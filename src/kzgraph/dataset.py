@@ -19,6 +19,7 @@ from kzgraph.errors import DataFileNotFound, DataSyntaxError
 from kzgraph.namespaces import KZG, KZO, ONTOLOGY_GRAPH, PREFIXES
 
 __all__ = [
+    "CHANGES_GRAPH",
     "INDEX_GRAPH",
     "PROVENANCE_GRAPH",
     "default_graph_triples",
@@ -29,8 +30,9 @@ __all__ = [
 
 INDEX_GRAPH = KZG["index"]
 PROVENANCE_GRAPH = KZG["provenance"]
+CHANGES_GRAPH = KZG["changes"]  # curators' committed writes (kzgraph.curation)
 # Graphs that describe the data rather than state facts: the claim index skips them.
-_NOT_CLAIMS = {INDEX_GRAPH, PROVENANCE_GRAPH, ONTOLOGY_GRAPH, DATASET_DEFAULT_GRAPH_ID}
+_NOT_CLAIMS = {INDEX_GRAPH, PROVENANCE_GRAPH, CHANGES_GRAPH, ONTOLOGY_GRAPH, DATASET_DEFAULT_GRAPH_ID}
 _FORMATS = {".trig": "trig", ".ttl": "turtle", ".nt": "nt", ".nq": "nquads"}
 
 

@@ -22,6 +22,9 @@
         ├── UnsupportedMediaType request body of a type the protocol does not allow (415)
         ├── ResultTooLarge       the response would exceed its size cap (413)
         ├── Overloaded           every query worker busy and the queue full (503, Retry-After)
+        ├── Unauthorized         a write without a curator token (401)
+        ├── Forbidden            a write with a token that is not a curator's (403)
+        ├── WriteRejected        a curator's write would not conform to the shapes (422)
         ├── QueryTimeout         the query ran past its time limit and was stopped (503)
         └── ServiceFailed        a SERVICE endpoint failed, redirected or answered too much (502)
             └── ServiceTimeout   a SERVICE endpoint did not answer in time (504)
@@ -53,7 +56,10 @@ __all__ = [
     "ServiceFailed",
     "ServiceNotAllowed",
     "ServiceTimeout",
+    "Forbidden",
+    "Unauthorized",
     "UnsupportedMediaType",
+    "WriteRejected",
     "UpdateRefused",
     "UsageError",
     "ValidationFailed",
@@ -146,6 +152,22 @@ class Overloaded(RequestError):
 
 class QueryTimeout(RequestError):
     """The query ran past its time limit; its worker was stopped."""
+
+
+class Unauthorized(RequestError):
+    """A write without a curator token (401)."""
+
+
+class Forbidden(RequestError):
+    """A write with a token that is not a curator's (403)."""
+
+
+class WriteRejected(RequestError):
+    """A curator's write would make the data not conform to the shapes; nothing was stored."""
+
+    def __init__(self, report: "ValidationReport") -> None:
+        self.report = report
+        super().__init__(f"the write was not stored: {report.summary()}")
 
 
 class ServiceFailed(RequestError):

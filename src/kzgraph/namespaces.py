@@ -27,6 +27,7 @@ class KZO(DefinedNamespace):
 
     # classes
     Article: URIRef
+    Change: URIRef
     Claim: URIRef
     CommunicationsSatellite: URIRef
     Contract: URIRef
@@ -66,6 +67,7 @@ class KZO(DefinedNamespace):
     about: URIRef
     accessDate: URIRef
     archiveDate: URIRef
+    changedGraph: URIRef
     articleSection: URIRef
     ascentSpacecraft: URIRef
     astronautMission: URIRef
@@ -135,6 +137,8 @@ class KZO(DefinedNamespace):
     statedIn: URIRef
     status: URIRef
     timeInSpace: URIRef
+    triplesAdded: URIRef
+    triplesRemoved: URIRef
     usedForLaunchesBy: URIRef
     verificationMethod: URIRef
     wikidataStatus: URIRef

@@ -25,7 +25,8 @@ from kzgraph import paths
 from kzgraph.dataset import default_graph_triples, load_dataset, parse_file, union_graph
 from kzgraph.namespaces import ONTOLOGY_GRAPH
 
-__all__ = ["ValidationReport", "ValidationResult", "locate", "validate"]
+__all__ = ["ValidationReport", "ValidationResult", "load_shapes", "locate", "validate",
+           "validate_dataset"]
 
 DEFAULT_GRAPH_SHAPE = "kzgraph: every data triple in a named claim graph"
 
@@ -56,6 +57,7 @@ class ValidationReport:
     shapes: int
     files: list[Path] = field(default_factory=list)
     results: list[ValidationResult] = field(default_factory=list)
+    graph: Graph | None = None  # the SHACL validation report as RDF (pyshacl's results graph)
 
     def summary(self) -> str:
         verdict = "Conforms" if self.conforms else "Does not conform"
@@ -87,7 +89,22 @@ def validate(
     """
     files = [Path(p) for p in (data if data is not None else paths.data_files())]
     dataset = load_dataset(files, ontology)
-    shapes_graph = _load_graph(shapes if shapes is not None else paths.shape_files())
+    return validate_dataset(dataset, load_shapes(shapes), files)
+
+
+def load_shapes(files: Sequence[Path | str] | None = None) -> Graph:
+    """The shapes graph: the given files, or the embedded ``shapes/``."""
+    return _load_graph(files if files is not None else paths.shape_files())
+
+
+def validate_dataset(dataset: Dataset, shapes_graph: Graph, files: Sequence[Path] = (),
+                     named_graphs_only: bool = True) -> ValidationReport:
+    """Validate a loaded dataset (its ontology graph included) against ``shapes_graph``.
+
+    ``files`` locate each result (file and line); ``named_graphs_only`` adds kzgraph's rule that
+    no data triple sits in the default graph.
+    """
+    files = list(files)
     data_graph = union_graph(dataset, _data_graph_names(dataset))
     data_triples = len(data_graph)
     data_graph += dataset.graph(ONTOLOGY_GRAPH)
@@ -97,10 +114,11 @@ def validate(
     for prefix, namespace in shapes_graph.namespaces():
         data_graph.bind(prefix, namespace, override=False)
     results = _shacl_results(results_graph, data_graph, shapes_graph, files)
-    results += _default_graph_results(dataset, files)
+    if named_graphs_only:
+        results += _default_graph_results(dataset, files)
     return ValidationReport(
         conforms=not results, triples=data_triples, shapes=_count_shapes(shapes_graph),
-        files=files, results=results,
+        files=files, results=results, graph=results_graph,
     )
 
 

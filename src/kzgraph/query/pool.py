@@ -35,7 +35,8 @@ _START_TIMEOUT = 60.0
 
 class _Worker:
     def __init__(self, context: multiprocessing.context.BaseContext,
-                 datasets: dict[str, bytes]) -> None:
+                 datasets: dict[str, bytes], generation: int = 0) -> None:
+        self.generation = generation  # which version of the data it holds
         self.connection, child = context.Pipe()
         self.process: BaseProcess = context.Process(
             target=serve_jobs, args=(child, datasets), daemon=True, name="kzgraph-query-worker")
@@ -67,6 +68,7 @@ class WorkerPool:
         self._idle: asyncio.Queue[_Worker] | None = None
         self._all: set[_Worker] = set()
         self._waiting = 0
+        self._generation = 0
 
     async def start(self) -> None:
         self._idle = asyncio.Queue()
@@ -96,8 +98,28 @@ class WorkerPool:
             # Timed out, cancelled (client gone) or broken: the worker may still be computing.
             self._replace(worker)
             raise
-        self._idle.put_nowait(worker)
+        if worker.generation == self._generation:
+            self._idle.put_nowait(worker)
+        else:  # it holds data that a reload replaced
+            self._retire(worker)
         return _result(reply)
+
+    async def reload(self, datasets: dict[str, bytes]) -> None:
+        """Serve ``datasets`` from now on: fresh workers load them, then replace the idle old
+        ones at once; busy old workers finish their query and are retired."""
+        self._datasets = datasets
+        self._generation += 1
+        fresh = await asyncio.gather(*(self._spawn() for _ in range(self._size)))
+        while not self._idle.empty():
+            self._retire(self._idle.get_nowait())
+        for worker in fresh:
+            self._idle.put_nowait(worker)
+
+    def _retire(self, worker: _Worker) -> None:
+        with suppress(Exception):
+            worker.connection.send(None)
+        worker.kill()
+        self._all.discard(worker)
 
     async def _acquire(self, timeout: float) -> _Worker:
         if self._idle.empty() and self._waiting >= self._max_waiting:
@@ -127,13 +149,18 @@ class WorkerPool:
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
         self._all.discard(worker)
-        asyncio.get_running_loop().create_task(self._spawn_idle())
+        if worker.generation == self._generation:  # a reload brings its own replacements
+            asyncio.get_running_loop().create_task(self._spawn_idle())
 
     async def _spawn_idle(self) -> None:
-        self._idle.put_nowait(await self._spawn())
+        worker = await self._spawn()
+        if worker.generation == self._generation:
+            self._idle.put_nowait(worker)
+        else:  # a reload happened meanwhile and started its own workers
+            self._retire(worker)
 
     async def _spawn(self) -> _Worker:
-        worker = _Worker(self._context, self._datasets)
+        worker = _Worker(self._context, self._datasets, self._generation)
         await asyncio.get_running_loop().run_in_executor(None, worker.wait_ready)
         self._all.add(worker)
         return worker

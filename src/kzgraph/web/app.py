@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from rdflib import Dataset
 
 from kzgraph.config import Settings
+from kzgraph.curation import Curator
 from kzgraph.examples import Example, load_examples, load_wikidata_examples
 from kzgraph.query.pool import WorkerPool
 from kzgraph.web.downloads import downloads_router
@@ -19,7 +20,9 @@ from kzgraph.web.errors import install_error_handlers
 from kzgraph.web.graph_store import graph_store_router
 from kzgraph.web.pages import linked_data_router
 from kzgraph.web.sparql import KzgraphSparqlRouter
-from kzgraph.wikidata.view import WIKIBASE_PREFIXES, build_view
+from kzgraph.web.state import Served
+from kzgraph.web.writes import Writer
+from kzgraph.wikidata.view import WIKIBASE_PREFIXES
 
 __all__ = ["create_app"]
 
@@ -39,17 +42,21 @@ WIKIDATA_DESCRIPTION = (
 
 
 def create_app(
-    dataset: Dataset, settings: Settings | None = None, examples: list[Example] | None = None
+    dataset: Dataset, settings: Settings | None = None, examples: list[Example] | None = None,
+    curator: Curator | None = None, curator_tokens: dict[str, str] | None = None,
 ) -> FastAPI:
-    """Build the read-only web service over ``dataset``; query workers start with the app."""
+    """Build the web service over ``dataset``; query workers start with the app.
+
+    Read-only unless curator tokens are configured (``curator_tokens`` here, else the settings'
+    tokens file or ``KZGRAPH_CURATOR_TOKEN``); writes then go through ``curator`` (by default one
+    committing to ``settings.data_dir`` and validating with the embedded shapes).
+    """
     settings = settings or Settings()
     examples = load_examples() if examples is None else examples
-    view = _as_dataset(build_view(dataset))
-    pool = WorkerPool(
-        {"kzgraph": dataset.serialize(format="nquads", encoding="utf-8"),
-         "wikidata": view.serialize(format="nquads", encoding="utf-8")},
-        workers=settings.query_workers, max_waiting=settings.max_waiting,
-    )
+    served = Served(dataset)
+    pool = WorkerPool(served.nquads(), workers=settings.query_workers,
+                      max_waiting=settings.max_waiting)
+    writer = Writer.from_settings(settings, served, pool, curator, curator_tokens)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,39 +68,32 @@ def create_app(
 
     app = FastAPI(title=TITLE, description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
     app.state.pool = pool
+    app.state.served = served
     install_error_handlers(app)
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                        allow_credentials=False, allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type"], max_age=3600)
     app.include_router(KzgraphSparqlRouter(
-        dataset, pool, settings, examples, path="/sparql", title=TITLE,
-        description=DESCRIPTION, version="0.1.0", public_url=f"{settings.base_url}/sparql",
+        lambda: served.dataset, pool, settings, examples, writer=writer, path="/sparql",
+        title=TITLE, description=DESCRIPTION, version="0.1.0",
+        public_url=f"{settings.base_url}/sparql",
     ))
     app.include_router(KzgraphSparqlRouter(
-        view, pool, settings, load_wikidata_examples(), path="/wikidata/sparql",
+        lambda: served.view, pool, settings, load_wikidata_examples(), path="/wikidata/sparql",
         dataset_name="wikidata", prefixes={k: str(v) for k, v in WIKIBASE_PREFIXES.items()},
         dataset_note="Wikidata's vocabulary, with the Wikidata Query Service's prefixes predefined",
         title=WIKIDATA_TITLE, description=WIKIDATA_DESCRIPTION, version="0.1.0",
         public_url=f"{settings.base_url}/wikidata/sparql",
     ))
     app.mount("/static", StaticFiles(packages=[("kzgraph.web", "static")]), name="static")
-    _add_site_routes(app, pool, len(dataset))
-    app.include_router(downloads_router(dataset, settings.public_url.rstrip("/") or None))
-    app.include_router(graph_store_router(dataset))
-    app.include_router(linked_data_router(dataset))  # last: it holds the catch-all for thing IRIs
+    _add_site_routes(app, pool, served)
+    app.include_router(downloads_router(served, settings.public_url.rstrip("/") or None))
+    app.include_router(graph_store_router(served, writer))
+    app.include_router(linked_data_router(served))  # last: it holds the catch-all for thing IRIs
     return app
 
 
-def _as_dataset(graph) -> Dataset:
-    """A dataset whose default graph is ``graph`` (its service description and its N-Quads)."""
-    result = Dataset()
-    for prefix, namespace in graph.namespaces():
-        result.bind(prefix, namespace)
-    result.default_graph += graph
-    return result
-
-
-def _add_site_routes(app: FastAPI, pool: WorkerPool, quads: int) -> None:
+def _add_site_routes(app: FastAPI, pool: WorkerPool, served: Served) -> None:
     @app.get("/health", tags=["operations"])
     async def health() -> JSONResponse:
-        return JSONResponse({"status": "ok", "quads": quads, "busy_workers": pool.busy})
+        return JSONResponse({"status": "ok", "quads": len(served.dataset), "busy_workers": pool.busy})

@@ -24,6 +24,7 @@ from kzgraph.export import FORMATS, export
 from kzgraph.namespaces import ONTOLOGY_GRAPH
 from kzgraph.void import Distribution, void_description
 from kzgraph.web.conneg import negotiate
+from kzgraph.web.state import Served
 
 __all__ = ["DownloadFile", "downloads_router"]
 
@@ -75,15 +76,19 @@ def _file(name, media_type, body, triples, description, modified) -> DownloadFil
     return DownloadFile(name, media_type, body, gzip.compress(body, mtime=0), triples, description, modified)
 
 
-def downloads_router(dataset: Dataset, base_url: str | None = None) -> APIRouter:
+def downloads_router(served: Served, base_url: str | None = None) -> APIRouter:
     router = APIRouter(tags=["downloads"])
 
     @lru_cache(maxsize=1)
-    def built() -> tuple[dict[str, DownloadFile], list[Distribution]]:
-        # Serialized on first use, not at start-up: serving queries should not wait for dumps.
-        files = build_files(dataset)
+    def built_for(version: int) -> tuple[dict[str, DownloadFile], list[Distribution]]:
+        # Serialized on first use, not at start-up: serving queries should not wait for dumps;
+        # and again after a commit replaced the dataset.
+        files = build_files(served.dataset)
         return files, [Distribution(f"/download/{f.name}", f.media_type, len(f.body), f.triples)
                        for f in files.values()]
+
+    def built() -> tuple[dict[str, DownloadFile], list[Distribution]]:
+        return built_for(served.version)
 
     @router.api_route("/download/", methods=["GET", "HEAD"], include_in_schema=False)
     async def listing() -> HTMLResponse:
@@ -102,7 +107,7 @@ def downloads_router(dataset: Dataset, base_url: str | None = None) -> APIRouter
     async def void(request: Request) -> Response:
         media = negotiate(request.headers.get("accept"), list(VOID_FORMATS))
         base = base_url or str(request.base_url).rstrip("/")
-        body = void_description(dataset, base, built()[1]).serialize(format=VOID_FORMATS[media], encoding="utf-8")
+        body = void_description(served.dataset, base, built()[1]).serialize(format=VOID_FORMATS[media], encoding="utf-8")
         return Response(body, media_type=media, headers={"Vary": "Accept"})
 
     return router

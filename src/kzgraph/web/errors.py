@@ -25,6 +25,9 @@ STATUS: dict[type[errors.KzgraphError], tuple[int, str]] = {
     errors.ServiceNotAllowed: (400, "service_not_allowed"),
     errors.BadRequest: (400, "bad_request"),
     errors.UpdateRefused: (403, "update_refused"),
+    errors.Unauthorized: (401, "unauthorized"),
+    errors.Forbidden: (403, "forbidden"),
+    errors.WriteRejected: (422, "shacl_violation"),
     errors.MethodNotAllowed: (405, "method_not_allowed"),
     errors.NotAcceptable: (406, "not_acceptable"),
     errors.PayloadTooLarge: (413, "payload_too_large"),
@@ -51,6 +54,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def kzgraph_error(request: Request, error: errors.KzgraphError):
         status, code = status_of(error)
         return error_response(status, code, str(error), getattr(error, "headers", None))
+
+    @app.exception_handler(errors.WriteRejected)
+    async def write_rejected(request: Request, error: errors.WriteRejected):
+        from kzgraph.web.writes import rejection_response
+
+        return rejection_response(error, request.headers.get("accept"))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError):

@@ -10,6 +10,7 @@ name one representation directly. Unknown IRIs get 404 with a helpful page.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -20,6 +21,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from kzgraph.linkeddata import Description, describe, is_known
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
 from kzgraph.web.conneg import negotiate
+from kzgraph.web.state import Served
 
 __all__ = ["CANONICAL_BASE", "PageView", "linked_data_router"]
 
@@ -85,15 +87,20 @@ def _local_name(iri: object) -> str:
     return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1] or text
 
 
-def linked_data_router(dataset: Dataset) -> APIRouter:
+def linked_data_router(served: Served) -> APIRouter:
     router = APIRouter(tags=["linked data"])
     templates = Environment(loader=PackageLoader("kzgraph.web", "templates"),
                             autoescape=select_autoescape(["html"]))
-    view = PageView(dataset)
-    home_context = _home_context(dataset, view)
+
+    @lru_cache(maxsize=1)
+    def current(version: int) -> tuple[Dataset, PageView, dict]:
+        """The served dataset with its page helpers, rebuilt when a commit replaced it."""
+        dataset = served.dataset
+        view = PageView(dataset)
+        return dataset, view, _home_context(dataset, view)
 
     def render(name: str, status: int = 200, **context) -> HTMLResponse:
-        html = templates.get_template(name).render(view=view, **context)
+        html = templates.get_template(name).render(view=current(served.version)[1], **context)
         return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
 
     def not_found(request: Request, iri: str) -> Response:
@@ -104,7 +111,7 @@ def linked_data_router(dataset: Dataset) -> APIRouter:
 
     @router.get("/", include_in_schema=False)
     async def home() -> HTMLResponse:
-        return render("home.html", **home_context)
+        return render("home.html", **current(served.version)[2])
 
     @router.get("/doc/{kind}/{name:path}", include_in_schema=False)
     async def document(kind: str, name: str, request: Request) -> Response:
@@ -112,6 +119,7 @@ def linked_data_router(dataset: Dataset) -> APIRouter:
         chosen_ext = ext if stem and ext in EXTENSIONS else None
         name = stem if chosen_ext else name
         iri = URIRef(f"{CANONICAL_BASE}{kind}/{name}")
+        dataset = current(served.version)[0]
         if kind not in KINDS or not is_known(dataset, iri):
             return not_found(request, str(iri))
         media = EXTENSIONS[chosen_ext] if chosen_ext else negotiate(request.headers.get("accept"), OFFERED)
@@ -127,7 +135,7 @@ def linked_data_router(dataset: Dataset) -> APIRouter:
         if ext is not None and ext not in EXTENSIONS:
             return not_found(request, f"/ontology.{ext}")
         media = EXTENSIONS[ext] if ext else negotiate(request.headers.get("accept"), OFFERED)
-        graph = dataset.graph(ONTOLOGY_GRAPH)
+        graph = current(served.version)[0].graph(ONTOLOGY_GRAPH)
         if media == "text/html":
             return render("ontology.html", **_ontology_context(graph))
         fmt = RDF_FORMATS[media][0]
@@ -139,7 +147,7 @@ def linked_data_router(dataset: Dataset) -> APIRouter:
         if kind not in KINDS:
             return not_found(request, f"/{kind}/{name}")
         iri = URIRef(f"{CANONICAL_BASE}{kind}/{name}")
-        if not is_known(dataset, iri):
+        if not is_known(current(served.version)[0], iri):
             return not_found(request, str(iri))
         return RedirectResponse(f"/doc/{kind}/{name}", status_code=303)
 

@@ -11,6 +11,7 @@ never loads a document named in a query.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from urllib.parse import parse_qsl
@@ -35,6 +36,7 @@ from kzgraph.query.pool import WorkerPool
 from kzgraph.query.worker import Job
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.service_description import SD_FORMATS, service_description
+from kzgraph.web.writes import Writer, change_response
 
 __all__ = ["KzgraphSparqlRouter", "QueryRequest"]
 
@@ -60,21 +62,25 @@ class QueryRequest:
 class KzgraphSparqlRouter(SparqlRouter):
     """rdflib-endpoint's router with kzgraph's safe, bounded query handlers at ``path``."""
 
-    def __init__(self, dataset: Dataset, pool: WorkerPool, settings: Settings,
-                 examples: list[Example], *, dataset_name: str = "kzgraph",
+    def __init__(self, dataset: Callable[[], Dataset], pool: WorkerPool, settings: Settings,
+                 examples: list[Example], *, writer: Writer | None = None,
+                 dataset_name: str = "kzgraph",
                  prefixes: dict[str, str] | None = None,
                  dataset_note: str = "the default graph is the union of all graphs",
                  **kwargs) -> None:
-        """``dataset_name`` names the pool's dataset the queries run on; ``prefixes`` are
-        predefined for every query (as the Wikidata Query Service predefines wd:, wdt:, …);
-        ``dataset_note`` tells the query UI's readers what they query."""
-        super().__init__(graph=dataset, enable_update=False, example_queries={
+        """``dataset`` gives the dataset served now (a commit replaces it); ``writer`` takes
+        curators' updates (None: read-only); ``dataset_name`` names the pool's dataset the
+        queries run on; ``prefixes`` are predefined for every query (as the Wikidata Query
+        Service predefines wd:, wdt:, …); ``dataset_note`` tells the query UI's readers what they
+        query."""
+        super().__init__(graph=dataset(), enable_update=False, example_queries={
             e.title: {"query": e.display_query} for e in examples}, **kwargs)
         self.routes.clear()  # replaced by the handlers below
         self.pool = pool
         self.settings = settings
         self.examples = examples
-        self.dataset = dataset
+        self._dataset = dataset
+        self.writer = writer
         self.dataset_name = dataset_name
         self.prefixes = tuple(sorted((prefixes or {}).items()))
         self.dataset_note = dataset_note
@@ -93,16 +99,20 @@ class KzgraphSparqlRouter(SparqlRouter):
             return self.describe_service(request)
         return await self.answer(request, _query_request(params), request.headers.get("accept"))
 
+    @property
+    def dataset(self) -> Dataset:
+        return self._dataset()
+
     async def post(self, request: Request) -> Response:
         media_type, charset = _content_type(request.headers.get("content-type"))
         body = await _read_body(request, self.settings.max_body_bytes)
+        url_params = parse_qsl(request.url.query, keep_blank_values=True)
         if media_type == DIRECT_UPDATE:
-            raise UpdateRefused("SPARQL Update is refused: this public endpoint is read-only")
+            return await self.update(request, [("update", _decode(body, charset)), *url_params])
         if media_type == FORM:
-            params = parse_qsl(_decode(body, charset), keep_blank_values=True)
-            params += parse_qsl(request.url.query, keep_blank_values=True)
+            params = parse_qsl(_decode(body, charset), keep_blank_values=True) + url_params
             if _values(params, "update"):
-                raise UpdateRefused("SPARQL Update is refused: this public endpoint is read-only")
+                return await self.update(request, params)
             return await self.answer(request, _query_request(params), request.headers.get("accept"))
         if media_type == DIRECT_QUERY:
             params = parse_qsl(request.url.query, keep_blank_values=True)
@@ -128,16 +138,35 @@ class KzgraphSparqlRouter(SparqlRouter):
         payload = await self.pool.run(job, self.settings.query_timeout)
         return Response(payload, media_type=_with_charset(chosen), headers={"Vary": "Accept"})
 
+    async def update(self, request: Request, params: list[tuple[str, str]]) -> Response:
+        """A protocol update operation: refused (403) unless a curator sends it."""
+        if self.writer is None:
+            raise UpdateRefused("SPARQL Update is refused: this public endpoint is read-only")
+        updates = _values(params, "update")
+        if len(updates) != 1 or _values(params, "query"):
+            raise BadRequest(f"exactly one 'update' parameter (and no 'query') is required; "
+                             f"got {len(updates)}")
+        self.check_size(updates[0])
+        using, using_named = _values(params, "using-graph-uri"), _values(params, "using-named-graph-uri")
+        change = await self.writer.write(request, lambda who: self.writer.curator.update(
+            updates[0], who, using, using_named, base=self.endpoint_url(request)))
+        return change_response(change)
+
+    def check_size(self, text: str) -> QueryShape:
+        limits = self.settings
+        if len(text) > limits.max_query_length:
+            raise PayloadTooLarge(f"the request is {len(text)} characters long; "
+                                  f"the limit is {limits.max_query_length}")
+        shape = inspect_query(text)
+        if shape.depth > limits.max_query_depth:
+            raise PayloadTooLarge(f"the request nests {shape.depth} levels deep; "
+                                  f"the limit is {limits.max_query_depth}")
+        return shape
+
     def check(self, query: str) -> QueryShape:
         """Refuse what must never run: oversized, too deep, updates, SERVICE off the allowlist."""
         limits = self.settings
-        if len(query) > limits.max_query_length:
-            raise PayloadTooLarge(f"the query is {len(query)} characters long; "
-                                  f"the limit is {limits.max_query_length}")
-        shape = inspect_query(query)
-        if shape.depth > limits.max_query_depth:
-            raise PayloadTooLarge(f"the query nests {shape.depth} levels deep; "
-                                  f"the limit is {limits.max_query_depth}")
+        shape = self.check_size(query)
         if shape.is_update:
             raise UpdateRefused("SPARQL Update is refused: this public endpoint is read-only")
         for service in shape.services:
