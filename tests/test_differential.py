@@ -13,8 +13,15 @@ import pytest
 from rdflib.term import Node
 
 from kzgraph import load_examples, paths
+from kzgraph.search import oxigraph_functions, register_rdflib_functions
 
 EXAMPLES = load_examples(paths.example_files())  # the federated ones: tests/wikidata/test_federation.py
+
+
+@pytest.fixture(scope="module", autouse=True)
+def search_functions():
+    """kzf:match / kzf:score (examples/15-search.rq) in rdflib too, as the workers have them."""
+    register_rdflib_functions()
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +34,7 @@ def oxigraph_store(dataset):
 
 
 def oxigraph_rows(store, query: str) -> Counter:
-    solutions = store.query(query)
+    solutions = store.query(query, custom_functions=oxigraph_functions())
     names = [v.value for v in solutions.variables]
     return Counter(tuple(_text(solution[name]) for name in names) for solution in solutions)
 

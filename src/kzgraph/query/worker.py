@@ -12,6 +12,7 @@ from multiprocessing.connection import Connection
 
 from kzgraph.query.inspect import service_iri_spans
 from kzgraph.query.service_guard import ServiceFailure, ServiceGuard
+from kzgraph.search import oxigraph_functions
 
 __all__ = ["Job", "serve_jobs"]
 
@@ -129,7 +130,8 @@ def _run(store, job: Job, guard: _LazyGuard) -> bytes:
         query = guard.get().route(query, job.service_timeout, job.service_max_bytes)
     elif guard.failure is not None:
         guard.get().failure = None  # a failure of an earlier job is not this one's
-    options: dict = {"base_iri": job.base_iri}
+    # kzf:match / kzf:score: label search inside SPARQL, normalised as /search's index is.
+    options: dict = {"base_iri": job.base_iri, "custom_functions": oxigraph_functions()}
     if job.prefixes:
         options["prefixes"] = dict(job.prefixes)
     if job.default_graphs is not None or job.named_graphs is not None:

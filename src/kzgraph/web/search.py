@@ -1,0 +1,112 @@
+"""``GET /search?q=…&limit=…``: label search over the served data, as JSON or an HTML page.
+
+JSON is the default (machines); browsers get HTML through content negotiation, and
+``format=json|html`` chooses explicitly. The index (``kzgraph.search.SearchIndex``) is built on
+the first search and again after a new release replaced the served data (``served.version``).
+Unusable input (empty, too long, nothing to search for, a bad limit) is a 400: a short JSON error,
+or for browsers the search page saying what to change.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from kzgraph.errors import BadRequest
+from kzgraph.search import DEFAULT_LIMIT, MAX_LIMIT, Hit, SearchIndex, SearchResults
+from kzgraph.web.conneg import negotiate
+from kzgraph.web.errors import error_response
+from kzgraph.web.pages import CANONICAL_BASE, local_path
+from kzgraph.web.state import Served
+
+__all__ = ["CurrentIndex", "search_router"]
+
+FORMATS = {"json": "application/json", "html": "text/html"}
+OFFERED = list(FORMATS.values())  # JSON first: a client that states no preference is a machine
+
+
+class CurrentIndex:
+    """The search index of the data being served, rebuilt when a new release replaced it."""
+
+    def __init__(self, served: Served) -> None:
+        self.served = served
+        self._lock = threading.Lock()
+        self._built: tuple[int, SearchIndex] | None = None
+
+    def get(self) -> SearchIndex:
+        with self._lock:  # one build per release, even when searches arrive together
+            version = self.served.version
+            if self._built is None or self._built[0] != version:
+                self._built = (version, SearchIndex(self.served.dataset))
+            return self._built[1]
+
+
+def search_router(served: Served) -> APIRouter:
+    router = APIRouter(tags=["search"])
+    current = CurrentIndex(served)
+    templates = Environment(loader=PackageLoader("kzgraph.web", "templates"),
+                            autoescape=select_autoescape(["html"]))
+
+    def page(status: int, **context) -> HTMLResponse:
+        html = templates.get_template("search.html").render(max_limit=MAX_LIMIT, **context)
+        return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
+
+    @router.get("/search", summary="Search labels in every language and script")
+    async def search(request: Request, q: str | None = None, limit: str | None = None,
+                     format: str | None = None) -> Response:
+        media = _media(request, format)
+        try:
+            count = _limit(limit)
+            results = await run_in_threadpool(lambda: current.get().search(q or "", count))
+        except BadRequest as error:
+            if media == "text/html":  # a browser without a query gets the search form itself
+                empty = not (q or "").strip()
+                return page(200 if empty else 400, q=q or "", error=None if empty else str(error))
+            return error_response(400, "bad_request", str(error))
+        if media == "text/html":
+            return page(200, q=results.query, results=results, hits=[_view(h) for h in results.hits])
+        return JSONResponse(_json(results), headers={"Vary": "Accept"})
+
+    return router
+
+
+def _media(request: Request, format: str | None) -> str:
+    if format is None:
+        return negotiate(request.headers.get("accept"), OFFERED)
+    if format in FORMATS:
+        return FORMATS[format]
+    raise BadRequest(f"format must be one of {', '.join(FORMATS)}")
+
+
+def _limit(text: str | None) -> int:
+    if text is None or text == "":
+        return DEFAULT_LIMIT
+    try:
+        return int(text)
+    except ValueError:
+        raise BadRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}") from None
+
+
+def _href(iri: str) -> str:
+    """Where a result links: the entity's page on this server, or the IRI itself."""
+    return local_path(iri) if iri.startswith(CANONICAL_BASE) else iri
+
+
+def _view(hit: Hit) -> dict:
+    return {"hit": hit, "href": _href(hit.iri),
+            "types": [{"label": t.label, "href": _href(t.iri)} for t in hit.types]}
+
+
+def _json(results: SearchResults) -> dict:
+    return {
+        "query": results.query, "limit": results.limit, "total": results.total,
+        "results": [{
+            "iri": h.iri, "href": _href(h.iri), "label": h.label, "language": h.language,
+            "property": h.property, "match": h.match, "score": h.score, "name": h.name,
+            "types": [{"iri": t.iri, "label": t.label} for t in h.types],
+        } for h in results.hits],
+    }
