@@ -19,6 +19,7 @@ from kzgraph.web.downloads import downloads_router
 from kzgraph.web.errors import install_error_handlers
 from kzgraph.web.graph_store import graph_store_router
 from kzgraph.web.pages import linked_data_router
+from kzgraph.web.search import search_router
 from kzgraph.web.sparql import KzgraphSparqlRouter
 from kzgraph.web.state import Served
 from kzgraph.web.writes import Writer
@@ -89,6 +90,7 @@ def create_app(
     _add_site_routes(app, pool, served)
     app.include_router(downloads_router(served, settings.public_url.rstrip("/") or None))
     app.include_router(graph_store_router(served, writer))
+    app.include_router(search_router(served))
     app.include_router(linked_data_router(served))  # last: it holds the catch-all for thing IRIs
     return app
 
