@@ -13,7 +13,7 @@ from rdflib.namespace import DC, DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 from kzgraph.dataset import INDEX_GRAPH, PROVENANCE_GRAPH
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
 
-__all__ = ["Description", "Fact", "SourceRef", "describe", "is_known"]
+__all__ = ["Description", "Fact", "SourceRef", "describe", "graph_size", "is_known"]
 
 LABELS = (RDFS.label, SKOS.prefLabel, KZO.nativeName, KZO.romanizedName, KZO.shortName,
           SKOS.altLabel, DCTERMS.title)
@@ -55,6 +55,7 @@ class Description:
     wikidata: list[URIRef] = field(default_factory=list)
     wikidata_status: URIRef | None = None
     wikidata_check: str = ""  # how and when the link was checked, from its links graph
+    graph_triples: int | None = None  # when the IRI names a graph of the dataset: its size
 
     def graph(self) -> Graph:
         """The description as RDF: outbound and inbound triples."""
@@ -75,7 +76,16 @@ class Description:
 
 
 def is_known(dataset: Dataset, iri: URIRef) -> bool:
-    return (iri, None, None) in dataset or (None, None, iri) in dataset
+    """Whether the dataset says anything about ``iri`` or has a named graph of that name (the
+    provenance and index graphs are named in queries but described by no triple)."""
+    return ((iri, None, None) in dataset or (None, None, iri) in dataset
+            or graph_size(dataset, iri) is not None)
+
+
+def graph_size(dataset: Dataset, iri: URIRef) -> int | None:
+    """The number of triples in the named graph ``iri``; None if the dataset has no such graph."""
+    # Looked up among the existing graphs: dataset.graph(iri) would create an empty one.
+    return next((len(g) for g in dataset.graphs() if g.identifier == iri), None)
 
 
 def describe(dataset: Dataset, iri: URIRef) -> Description:
@@ -92,6 +102,7 @@ def describe(dataset: Dataset, iri: URIRef) -> Description:
     status = [f.value for f in description.facts if f.predicate == KZO.wikidataStatus]
     description.wikidata_status = status[0] if status else None
     description.wikidata_check = _link_check(dataset, description)
+    description.graph_triples = graph_size(dataset, iri)
     return description
 
 

@@ -14,10 +14,23 @@ FILES = ["kazcosmos.ttl", "kazcosmos.nt", "kazcosmos.trig", "kazcosmos.nq", "kaz
 
 
 def test_listing_names_every_file_with_size_and_count(client):
-    page = client.get("/download/").text
+    response = client.get("/download/")
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
     for name in FILES:
-        assert f"href='/download/{name}'" in page and f"href='/download/{name}.gz'" in page
-    assert "bytes" in page
+        size = len(client.get(f"/download/{name}", headers={"Accept-Encoding": "identity"}).content)
+        assert f'href="/download/{name}"' in page and f'href="/download/{name}.gz"' in page
+        assert f"{size:,} bytes" in page
+    assert 'href="/sparql"' in page  # the site's own page template, with its navigation
+
+
+def test_listing_escapes_what_it_shows():
+    from kzgraph.web.pages import template_environment
+
+    html = template_environment().get_template("downloads.html").render(files=[
+        type("File", (), {"name": "<b>x</b>.ttl", "media_type": "text/turtle", "body": b"",
+                          "triples": 0, "description": "a & b"})()])
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html and "a &amp; b" in html
 
 
 @pytest.mark.parametrize("name,fmt", [("kazcosmos.ttl", "turtle"), ("kazcosmos.nt", "nt"),
@@ -41,6 +54,27 @@ def test_gzip_on_request_and_as_gz_file(client):
     raw = client.get("/download/kazcosmos.ttl.gz")
     assert raw.headers["content-type"] == "application/gzip"
     assert gzip.decompress(raw.content) == plain.content
+
+
+def test_identity_and_gzip_forms_have_different_strong_etags(client):
+    plain = client.get("/download/kazcosmos.nq", headers={"Accept-Encoding": "identity"})
+    encoded = client.get("/download/kazcosmos.nq", headers={"Accept-Encoding": "gzip"})
+    as_file = client.get("/download/kazcosmos.nq.gz")
+    assert encoded.headers["content-encoding"] == "gzip"
+    assert plain.headers["etag"] != encoded.headers["etag"] == as_file.headers["etag"]
+    # a validator of one form never revalidates the other
+    stale = client.get("/download/kazcosmos.nq", headers={
+        "Accept-Encoding": "gzip", "If-None-Match": plain.headers["etag"]})
+    assert stale.status_code == 200
+    fresh = client.get("/download/kazcosmos.nq", headers={
+        "Accept-Encoding": "gzip", "If-None-Match": encoded.headers["etag"]})
+    assert fresh.status_code == 304 and fresh.headers["etag"] == encoded.headers["etag"]
+
+
+def test_gzip_refused_with_q_zero_is_not_sent(client):
+    response = client.get("/download/kazcosmos.ttl", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "content-encoding" not in response.headers
+    assert response.content.startswith(b"@prefix")
 
 
 def test_etag_and_last_modified_give_304(client):
@@ -80,3 +114,28 @@ def test_void_counts_match_the_data(client, dataset):
     cosmonaut = URIRef("https://w3id.org/kzgraph/ontology#Cosmonaut")
     assert partitions[cosmonaut] == Literal(len(set(dataset.subjects(RDF.type, cosmonaut))))
     assert len(list(graph.objects(node, VOID.dataDump))) == 7
+
+
+def test_void_names_title_source_endpoint_entities_and_property_partitions(client, dataset, live_server):
+    from rdflib.namespace import DCTERMS, RDFS
+
+    graph = Graph().parse(data=client.get("/.well-known/void", headers={"Accept": "text/turtle"}).content,
+                          format="turtle")
+    [node] = graph.subjects(RDF.type, VOID.Dataset)
+    assert "KazCosmos" in str(graph.value(node, DCTERMS.title))
+    article = dataset.value(URIRef("https://w3id.org/kzgraph/source/article"), URIRef("https://schema.org/url"))
+    assert graph.value(node, DCTERMS.source) == URIRef(str(article))
+    assert graph.value(node, VOID.sparqlEndpoint) == URIRef(f"{live_server.url}/sparql")
+    entities = set(dataset.subjects(URIRef("https://w3id.org/kzgraph/ontology#wikidataStatus"), None))
+    assert graph.value(node, VOID.entities) == Literal(len(entities))
+    triples = set(dataset.triples((None, None, None)))
+    partitions = {graph.value(p, VOID.property): graph.value(p, VOID.triples)
+                  for p in graph.objects(node, VOID.propertyPartition)}
+    assert partitions[RDFS.label] == Literal(sum(1 for _, p, _ in triples if p == RDFS.label))
+    assert set(partitions) == {p for _, p, _ in triples}
+    for dump in graph.objects(node, VOID.dataDump):  # every dump it names is served
+        assert client.head(str(dump).replace(live_server.url, "")).status_code == 200
+
+
+def test_home_page_links_the_dataset_description(client):
+    assert 'href="/.well-known/void"' in client.get("/", headers={"Accept": "text/html"}).text

@@ -23,7 +23,9 @@ def test_get_named_graph_with_negotiation(client, dataset, accept, fmt):
 def test_head_and_errors(client):
     head = client.head("/rdf-graphs", params={"graph": "https://w3id.org/kzgraph/graph/lead"})
     assert head.status_code == 200 and head.content == b"" and int(head.headers["content-length"]) > 0
+    assert head.headers["content-type"].startswith("text/turtle")  # as the W3C GSP manifest's HEAD test
     assert client.get("/rdf-graphs", params={"graph": "http://example.org/none"}).status_code == 404
+    assert client.head("/rdf-graphs", params={"graph": "http://example.org/none"}).status_code == 404
     assert client.get("/rdf-graphs").status_code == 400
     for method in ("PUT", "POST", "DELETE"):
         response = client.request(method, "/rdf-graphs?default", content=b"<a> <b> <c> .",

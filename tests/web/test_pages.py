@@ -18,14 +18,15 @@ def test_thing_iri_answers_303_to_its_document(client, path):
 
 @pytest.mark.parametrize("accept,fmt", [
     ("text/turtle", "turtle"), ("application/n-triples", "nt"), ("application/rdf+xml", "xml"),
-    ("application/ld+json", "json-ld"),
+    ("application/ld+json", "json-ld"), ("application/trig", "trig"),
 ])
 def test_document_negotiates_rdf(client, accept, fmt):
     response = client.get("/resource/KazCosmos", headers={"Accept": accept})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(accept)
     assert "Accept" in response.headers["vary"]
-    graph = Graph().parse(data=response.content, format=fmt)
+    graph = Dataset(default_union=True) if fmt == "trig" else Graph()
+    graph.parse(data=response.content, format=fmt)
     assert (KAZCOSMOS, URIRef("https://w3id.org/kzgraph/ontology#head"),
             URIRef("https://w3id.org/kzgraph/resource/Talgat_Musabayev")) in graph
     # inverse links are part of the description
@@ -89,6 +90,60 @@ def test_unknown_iri_is_404_with_a_helpful_page(client):
     assert response.status_code == 404 and "SPARQL query" in response.text
     assert client.get("/resource/Nonexistent", headers={"Accept": "application/json"}).status_code == 404
     assert client.get("/elsewhere/thing").status_code == 404
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "application/ld+json", "image/png", None])
+def test_unknown_iri_is_404_whatever_the_client_accepts(client, accept):
+    headers = {"Accept": accept} if accept else {}
+    for path in ("/resource/Nonexistent", "/doc/resource/Nonexistent", "/doc/resource/Nonexistent.ttl"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 404, (path, accept, response.text)
+
+
+def test_not_found_message_is_valid_json_for_any_iri(client):
+    response = client.get('/resource/a"b', headers={"Accept": "application/json"})
+    assert response.status_code == 404 and 'a"b' in response.json()["message"]
+
+
+def kzgraph_iris(dataset) -> set[str]:
+    """Every IRI in kzgraph's namespace that the dataset uses, graph names included."""
+    found = set()
+    for s, p, o, g in dataset.quads((None, None, None, None)):
+        for term in (s, p, o, getattr(g, "identifier", g)):
+            if isinstance(term, URIRef) and str(term).startswith("https://w3id.org/kzgraph/"):
+                found.add(str(term))
+    return found
+
+
+@pytest.mark.parametrize("accept", ["text/html", "text/turtle"])
+def test_every_iri_of_the_graph_resolves(client, dataset, accept):
+    iris = kzgraph_iris(dataset)
+    assert "https://w3id.org/kzgraph/graph/provenance" in iris and len(iris) > 150
+    failed = {}
+    for iri in sorted(iris):
+        path = iri[len("https://w3id.org/kzgraph"):].split("#")[0]
+        status = client.get(path, headers={"Accept": accept}).status_code
+        if status != 200:
+            failed[iri] = status
+    assert failed == {}
+
+
+def test_named_graph_page_links_to_its_contents(client, dataset):
+    page = client.get("/graph/provenance", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    size = len(dataset.graph(URIRef("https://w3id.org/kzgraph/graph/provenance")))
+    assert f"A named graph of {size} triples" in page.text
+    link = "/rdf-graphs?graph=https%3A//w3id.org/kzgraph/graph/provenance"
+    assert f'href="{link}"' in page.text
+    contents = client.get(link, headers={"Accept": "application/n-triples"})
+    assert len(Graph().parse(data=contents.content, format="nt")) == size
+
+
+def test_home_page_lists_references_in_numeric_order(client):
+    page = client.get("/", headers={"Accept": "text/html"}).text
+    positions = [page.index(f'href="/source/ref-{n}"') for n in range(1, 14)]
+    assert positions == sorted(positions)
+    assert page.index('href="/source/article"') < positions[0]
 
 
 def test_406_when_no_representation_is_acceptable(client):

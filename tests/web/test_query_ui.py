@@ -38,8 +38,9 @@ def test_query_ui_runs_the_first_example_and_shows_results(live_server, browser,
 
 
 @needs_browser
-def test_query_ui_loads_nothing_from_outside(live_server, browser):  # noqa: F811
-    browser.get(f"{live_server.url}/sparql")
+@pytest.mark.parametrize("path", ["/sparql", "/", "/resource/KazCosmos", "/ontology", "/download/"])
+def test_query_ui_and_pages_load_nothing_from_outside(live_server, browser, path):  # noqa: F811
+    browser.get(f"{live_server.url}{path}")
     resources = browser.execute_script(
         "return performance.getEntriesByType('resource').map(r => r.name)")
     assert resources, "the page loaded its scripts"
@@ -47,7 +48,8 @@ def test_query_ui_loads_nothing_from_outside(live_server, browser):  # noqa: F81
 
 
 @needs_browser
-@pytest.mark.parametrize("path", ["/", "/resource/KazCosmos", "/ontology", "/resource/KazSat-2"])
+@pytest.mark.parametrize("path", ["/", "/resource/KazCosmos", "/ontology", "/resource/KazSat-2",
+                                  "/download/", "/graph/provenance"])
 def test_pages_render_without_console_errors_and_their_links_resolve(live_server, browser, path):  # noqa: F811
     import httpx
     from selenium.webdriver.common.by import By

@@ -1,9 +1,10 @@
 """Dataset downloads and the VoID/DCAT description, with validators and compression.
 
-Each file is serialized once when the app is built (the published dataset is read-only), kept
-with its gzip form, a strong ETag (SHA-256 of the bytes) and a Last-Modified derived from the
-data files; requests get 304 on a matching If-None-Match / If-Modified-Since, gzip when they
-accept it, and HEAD answers the same headers without a body.
+Each file is serialized once, on first use (and again after a commit replaced the dataset), kept
+with its gzip form, a strong ETag per representation (SHA-256 of the bytes sent: the identity and
+the gzip forms differ, as RFC 9110 §8.8.3 requires of strong validators) and a Last-Modified
+derived from the data files; requests get 304 on a matching If-None-Match / If-Modified-Since,
+gzip when they accept it, and HEAD answers the same headers without a body.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from kzgraph import paths
 from kzgraph.export import FORMATS, export
 from kzgraph.namespaces import ONTOLOGY_GRAPH
 from kzgraph.void import Distribution, void_description
-from kzgraph.web.conneg import negotiate
+from kzgraph.web.conneg import negotiate, parse_accept
+from kzgraph.web.pages import template_environment
 from kzgraph.web.state import Served
 
 __all__ = ["DownloadFile", "downloads_router"]
@@ -44,7 +46,15 @@ class DownloadFile:
 
     @property
     def etag(self) -> str:
-        return '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
+        return _etag(self.body)
+
+    @property
+    def gzip_etag(self) -> str:
+        return _etag(self.gzipped)
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 def build_files(dataset: Dataset) -> dict[str, DownloadFile]:
@@ -92,7 +102,8 @@ def downloads_router(served: Served, base_url: str | None = None) -> APIRouter:
 
     @router.api_route("/download/", methods=["GET", "HEAD"], include_in_schema=False)
     async def listing() -> HTMLResponse:
-        return HTMLResponse(_listing_html(built()[0]))
+        page = template_environment().get_template("downloads.html")
+        return HTMLResponse(page.render(files=list(built()[0].values())))
 
     @router.api_route("/download/{name}", methods=["GET", "HEAD"], summary="Download the dataset")
     async def download(name: str, request: Request) -> Response:
@@ -114,47 +125,37 @@ def downloads_router(served: Served, base_url: str | None = None) -> APIRouter:
 
 
 def _serve(file: DownloadFile, request: Request, force_gzip: bool) -> Response:
-    headers = {"ETag": file.etag, "Last-Modified": formatdate(file.last_modified, usegmt=True),
+    headers = {"Last-Modified": formatdate(file.last_modified, usegmt=True),
                "Vary": "Accept-Encoding", "Cache-Control": "public, max-age=3600"}
-    if _not_modified(request, file):
-        return Response(status_code=304, headers=headers)
-    wants_gzip = "gzip" in request.headers.get("accept-encoding", "")
     if force_gzip:
-        body, media = file.gzipped, "application/gzip"
+        body, media, etag = file.gzipped, "application/gzip", file.gzip_etag
         headers["Content-Disposition"] = f'attachment; filename="{file.name}.gz"'
-    elif wants_gzip:
-        body, media = file.gzipped, file.media_type
+    elif _accepts_gzip(request.headers.get("accept-encoding")):
+        body, media, etag = file.gzipped, file.media_type, file.gzip_etag
         headers["Content-Encoding"] = "gzip"
     else:
-        body, media = file.body, file.media_type
+        body, media, etag = file.body, file.media_type, file.etag
+    headers["ETag"] = etag
+    if _not_modified(request, etag, file.last_modified):
+        return Response(status_code=304, headers=headers)
     headers["Content-Length"] = str(len(body))
     return Response(b"" if request.method == "HEAD" else body, media_type=media, headers=headers)
 
 
-def _not_modified(request: Request, file: DownloadFile) -> bool:
+def _accepts_gzip(header: str | None) -> bool:
+    """Whether Accept-Encoding allows gzip (``gzip;q=0`` refuses it)."""
+    codings = parse_accept(header or "identity")  # same q-value syntax as Accept
+    return any(coding in ("gzip", "x-gzip", "*") and quality > 0 for coding, quality in codings)
+
+
+def _not_modified(request: Request, etag: str, last_modified: float) -> bool:
     tags = request.headers.get("if-none-match")
     if tags is not None:
-        return file.etag in [t.strip() for t in tags.split(",")] or tags.strip() == "*"
+        return etag in [t.strip() for t in tags.split(",")] or tags.strip() == "*"
     since = request.headers.get("if-modified-since")
     if since:
         try:
-            return int(file.last_modified) <= parsedate_to_datetime(since).timestamp()
+            return int(last_modified) <= parsedate_to_datetime(since).timestamp()
         except (TypeError, ValueError):
             return False
     return False
-
-
-def _listing_html(files: dict[str, DownloadFile]) -> str:
-    from html import escape
-
-    rows = "".join(
-        f"<tr><td><a href='/download/{escape(f.name)}'>{escape(f.name)}</a> "
-        f"(<a href='/download/{escape(f.name)}.gz'>.gz</a>)</td><td>{escape(f.media_type)}</td>"
-        f"<td>{len(f.body):,} bytes</td><td>{f.triples:,}</td><td>{escape(f.description)}</td></tr>"
-        for f in files.values())
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Downloads — kzgraph</title>"
-            "<link rel='icon' href='/static/favicon.svg' type='image/svg+xml'>"
-            "<link rel='stylesheet' href='/static/site.css'></head><body><main><h1>Downloads</h1>"
-            "<p>The KazCosmos knowledge graph, CC BY-SA 4.0. Metadata: <a href='/.well-known/void'>VoID/DCAT</a>."
-            "</p><table><thead><tr><th>file</th><th>media type</th><th>size</th><th>triples</th><th>content</th>"
-            f"</tr></thead><tbody>{rows}</tbody></table></main></body></html>")

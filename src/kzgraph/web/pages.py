@@ -13,17 +13,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from kzgraph.errors import NotAcceptable
 from kzgraph.linkeddata import Description, describe, is_known
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.state import Served
 
-__all__ = ["CANONICAL_BASE", "PageView", "linked_data_router"]
+__all__ = ["CANONICAL_BASE", "PageView", "linked_data_router", "template_environment"]
 
 CANONICAL_BASE = "https://w3id.org/kzgraph/"
 KINDS = ("resource", "graph", "source")
@@ -87,10 +88,16 @@ def _local_name(iri: object) -> str:
     return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1] or text
 
 
+@lru_cache(maxsize=1)
+def template_environment() -> Environment:
+    """The Jinja2 templates of every HTML page, with autoescaping."""
+    return Environment(loader=PackageLoader("kzgraph.web", "templates"),
+                       autoescape=select_autoescape(["html"]))
+
+
 def linked_data_router(served: Served) -> APIRouter:
     router = APIRouter(tags=["linked data"])
-    templates = Environment(loader=PackageLoader("kzgraph.web", "templates"),
-                            autoescape=select_autoescape(["html"]))
+    templates = template_environment()
 
     @lru_cache(maxsize=1)
     def current(version: int) -> tuple[Dataset, PageView, dict]:
@@ -104,10 +111,16 @@ def linked_data_router(served: Served) -> APIRouter:
         return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
 
     def not_found(request: Request, iri: str) -> Response:
-        if negotiate(request.headers.get("accept"), ["text/html", "application/json"]) == "text/html":
+        # Always 404, whatever the Accept: a client asking Turtle of an unknown IRI must learn
+        # that the IRI is unknown, not that Turtle is unavailable (406).
+        try:
+            page = negotiate(request.headers.get("accept"), ["text/html", "application/json"])
+        except NotAcceptable:
+            page = "application/json"
+        if page == "text/html":
             return render("not_found.html", status=404, iri=iri)
-        return Response(f'{{"error": "not_found", "message": "no description of {iri}"}}',
-                        status_code=404, media_type="application/json")
+        return JSONResponse({"error": "not_found", "message": f"no description of {iri}"},
+                            status_code=404, headers={"Vary": "Accept"})
 
     @router.get("/", include_in_schema=False)
     async def home() -> HTMLResponse:
@@ -182,7 +195,8 @@ def _home_context(dataset: Dataset, view: PageView) -> dict:
                 ("Spaceflights", instances(KZO.CrewedSpaceflight)),
                 ("Satellites", instances(KZO.CommunicationsSatellite)),
                 ("Sources", sorted(set(dataset.subjects(RDF.type, KZO.Reference)) |
-                                   set(dataset.subjects(RDF.type, KZO.Article)), key=str))]
+                                   set(dataset.subjects(RDF.type, KZO.Article)),
+                                   key=_source_order(dataset)))]
     counts = {
         "quads": len(dataset),
         "entities": len(set(dataset.subjects(KZO.wikidataStatus, None))),
@@ -191,6 +205,14 @@ def _home_context(dataset: Dataset, view: PageView) -> dict:
         "links": len(set(dataset.subject_objects(OWL.sameAs))),
     }
     return {"sections": sections, "counts": counts}
+
+
+def _source_order(dataset: Dataset):
+    """Sort key of sources: the article first, then references by number (10 after 9, not 1)."""
+    def key(source: URIRef) -> tuple[int, str]:
+        number = dataset.value(source, KZO.referenceNumber)
+        return (int(number) if number is not None else 0, str(source))
+    return key
 
 
 def _ontology_context(graph: Graph) -> dict:
