@@ -1,8 +1,9 @@
 """The ``kzgraph`` command: the only module that prints or exits.
 
 Exit codes (one table, ``EXIT_CODES``): 0 success / conforms, 1 data does not conform (or
-Wikidata links drifted, or an id offered for acceptance was rejected), 2 unusable input (syntax
-error, missing file, bad option), 3 a Wikidata service failed (unreachable, rate-limited, odd answer).
+Wikidata links drifted, or an id offered for acceptance was rejected, or a published store holds
+other counts), 2 unusable input (syntax error, missing file, bad option), 3 a Wikidata service or
+an external store failed (unreachable, rate-limited, refused, odd answer).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from kzgraph.errors import (
     DataFileError,
     KzgraphError,
     LinkRejected,
+    PublishMismatch,
+    StoreError,
     UsageError,
     ValidationFailed,
     WikidataDrift,
@@ -30,6 +33,8 @@ from kzgraph.errors import (
 )
 from kzgraph import paths, wikidata
 from kzgraph.export import FORMATS, export
+from kzgraph.external import auth_from_env
+from kzgraph.publish import DEFAULT_GRAPH_MODES, ENV_PREFIX, KZGRAPH_NAMESPACE, PublishOptions, publish
 from kzgraph.validation import validate
 from kzgraph.wikidata.client import WikidataClient, WikidataSettings
 from kzgraph.wikidata.diff import linked_statements, not_compared
@@ -40,7 +45,9 @@ EXIT_CODES: dict[type[KzgraphError], int] = {
     ValidationFailed: 1,
     WikidataDrift: 1,
     LinkRejected: 1,
+    PublishMismatch: 1,
     WikidataError: 3,
+    StoreError: 3,
     DataFileError: 2,
     UsageError: 2,
     KzgraphError: 2,
@@ -79,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(commands)
     _add_validate(commands)
     _add_export(commands)
+    _add_publish(commands)
     _add_wikidata(commands)
     return parser
 
@@ -110,6 +118,8 @@ SETTING_HELP = {
     "public_url": "base URL clients use, e.g. behind a proxy",
     "query_timeout": "seconds a query may take, waiting included; then 503 and the work is stopped",
     "query_workers": "worker processes running queries in parallel",
+    "backend": "SPARQL endpoint that runs /sparql's queries instead of the local workers "
+               "(credentials: KZGRAPH_BACKEND_TOKEN or KZGRAPH_BACKEND_USER/PASSWORD)",
     "max_waiting": "queries that may wait for a worker; beyond that, 503 with Retry-After",
     "max_body_bytes": "largest request body accepted",
     "max_query_length": "longest query accepted, in characters",
@@ -155,6 +165,50 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
                      help="write the Wikidata-vocabulary view (wdt:, p:/ps:/pq:, references) "
                           "instead of the kzgraph graphs")
     out.set_defaults(run=run_export)
+
+
+def _add_publish(commands: argparse._SubParsersAction) -> None:
+    out = commands.add_parser(
+        "publish", help="upload every graph into a triplestore (SPARQL Graph Store Protocol)",
+        description="PUT every named graph and the default graph into the Graph Store at --to "
+                    "(each PUT replaces its graph: publishing twice changes nothing), then count "
+                    "every graph in the store. Credentials come only from the environment: "
+                    f"{ENV_PREFIX}TOKEN (Bearer) or {ENV_PREFIX}USER and {ENV_PREFIX}PASSWORD "
+                    f"(Basic; {ENV_PREFIX}AUTH=digest for Digest). Exit 0 published and verified, "
+                    "1 the store's counts differ, 2 bad input, 3 the store failed.",
+    )
+    out.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                     help="TriG/Turtle data files to publish instead of the embedded data")
+    out.add_argument("--to", required=True, metavar="URL",
+                     help="the store's Graph Store endpoint, e.g. http://127.0.0.1:7878/store")
+    out.add_argument("--query-url", metavar="URL", help="the store's SPARQL query endpoint: "
+                     "counts the named graphs in one query (default: a GET per graph)")
+    out.add_argument("--default-graph", choices=DEFAULT_GRAPH_MODES, default="union",
+                     help="what the store's default graph receives: the union of all graphs, as "
+                          "kzgraph's endpoint queries it, or only the dataset's own default graph "
+                          "(default: union)")
+    out.add_argument("--prune", action="store_true", help="also delete the store's graphs under "
+                     "--prune-under that the data no longer has (needs --query-url)")
+    out.add_argument("--prune-under", default=KZGRAPH_NAMESPACE, metavar="IRI",
+                     help=f"IRI prefix of the graphs --prune may delete (default: {KZGRAPH_NAMESPACE})")
+    out.add_argument("--timeout", type=float, default=60.0, help="seconds per request (default: 60)")
+    out.add_argument("--retries", type=int, default=2,
+                     help="further attempts after a connection error or 502/503/504 (default: 2)")
+    out.add_argument("--data-dir", help="publish the curated data committed in this directory "
+                                        "(default: KZGRAPH_DATA_DIR, else the embedded data)")
+    out.set_defaults(run=run_publish)
+
+
+def run_publish(args: argparse.Namespace) -> None:
+    options = PublishOptions(args.to, args.query_url, args.default_graph, args.prune,
+                             args.prune_under, args.timeout, args.retries)
+    settings = Settings.from_env(data_dir=args.data_dir)
+    dataset = load_served(settings.data_directory, args.paths or None)
+    report = publish(dataset, options, auth_from_env(ENV_PREFIX), _progress())
+    for graph in report.pruned:
+        print(f"kzgraph: deleted <{graph}>, which the data no longer has")
+    print(f"kzgraph: published {len(report.counts)} graphs ({sum(c.sent for c in report.counts)} "
+          f"triples) to {args.to}; the store holds every one in full")
 
 
 def run_serve(args: argparse.Namespace) -> None:

@@ -11,6 +11,8 @@
     │   ├── WikidataResponseError    an answer of an unexpected status or shape
     │   ├── WikidataDrift        ``verify``: linked ids missing, redirected or no longer matching
     │   └── LinkRejected         ``reconcile --accept`` of an id that is missing or a redirect
+    ├── StoreError               an external triplestore (``kzgraph publish``) failed or refused
+    │   └── PublishMismatch      after an upload, the store's triple counts differ from the data
     └── RequestError             an HTTP request the endpoint refuses or cannot answer
         ├── BadRequest           malformed protocol request or query (400)
         │   ├── QuerySyntaxError     the query does not parse (400, parser message)
@@ -26,6 +28,8 @@
         ├── Forbidden            a write with a token that is not a curator's (403)
         ├── WriteRejected        a curator's write would not conform to the shapes (422)
         ├── QueryTimeout         the query ran past its time limit and was stopped (503)
+        ├── BackendFailed        the external SPARQL backend failed, refused or redirected (502)
+        │   └── BackendUnavailable   the backend cannot be reached or is overloaded (503)
         └── ServiceFailed        a SERVICE endpoint failed, redirected or answered too much (502)
             └── ServiceTimeout   a SERVICE endpoint did not answer in time (504)
 """
@@ -39,6 +43,8 @@ if TYPE_CHECKING:
     from kzgraph.validation import ValidationReport
 
 __all__ = [
+    "BackendFailed",
+    "BackendUnavailable",
     "BadRequest",
     "DataFileError",
     "DataFileNotFound",
@@ -49,6 +55,7 @@ __all__ = [
     "NotAcceptable",
     "Overloaded",
     "PayloadTooLarge",
+    "PublishMismatch",
     "QuerySyntaxError",
     "QueryTimeout",
     "RequestError",
@@ -56,6 +63,7 @@ __all__ = [
     "ServiceFailed",
     "ServiceNotAllowed",
     "ServiceTimeout",
+    "StoreError",
     "Forbidden",
     "Unauthorized",
     "UnsupportedMediaType",
@@ -176,6 +184,29 @@ class ServiceFailed(RequestError):
 
 class ServiceTimeout(ServiceFailed):
     """A SERVICE endpoint did not answer within the SERVICE time limit."""
+
+
+class BackendFailed(RequestError):
+    """The external SPARQL endpoint queries run on (``serve --backend``) failed, refused
+    kzgraph's credentials, answered something else than asked, or redirected."""
+
+
+class BackendUnavailable(BackendFailed):
+    """The external SPARQL backend cannot be reached, or says it is overloaded."""
+
+
+class StoreError(KzgraphError):
+    """An external triplestore could not be used by ``kzgraph publish``; the message names the
+    URL and what to do."""
+
+
+class PublishMismatch(StoreError):
+    """After publishing, the store holds other triple counts than the data; carries the counts."""
+
+    def __init__(self, mismatches: list) -> None:
+        self.mismatches = mismatches
+        lines = "".join(f"\n  {mismatch}" for mismatch in mismatches)
+        super().__init__(f"{len(mismatches)} graph(s) in the store do not hold what was sent:{lines}")
 
 
 class WikidataError(KzgraphError):
