@@ -110,7 +110,9 @@ def kazakh_latin(text: str) -> str:
 
 
 def _romanized(text: str) -> str:
-    return _ROMANIZATION_MARKS.sub("", anyascii(text))
+    # Character by character, so that only marks romanization adds are dropped, not the
+    # apostrophes written in the text ("Aimbetov's" keeps its two words).
+    return "".join(char if char.isascii() else _ROMANIZATION_MARKS.sub("", anyascii(char)) for char in text)
 
 
 def forms(text: str) -> tuple[tuple[str, ...], ...]:
