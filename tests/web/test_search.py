@@ -10,7 +10,7 @@ from rdflib.namespace import SKOS
 
 from kzgraph import load_dataset
 from kzgraph.namespaces import KZ, KZG
-from kzgraph.search import MAX_LIMIT, MAX_QUERY_LENGTH
+from kzgraph.search import KZF, MAX_LIMIT, MAX_QUERY_LENGTH
 from kzgraph.web.errors import install_error_handlers
 from kzgraph.web.search import CurrentIndex, search_router
 from kzgraph.web.state import Served
@@ -142,6 +142,15 @@ def test_sparql_functions_on_the_live_endpoint(client):
     assert select(client, 'PREFIX kzf: <https://w3id.org/kzgraph/function#> '
                           'SELECT ?l WHERE { ?e <http://www.w3.org/2000/01/rdf-schema#label> ?l '
                           'FILTER(kzf:match(?l, "!!")) }') == []
+
+
+def test_service_description_lists_the_functions(client):
+    from rdflib import Graph, URIRef
+
+    description = Graph().parse(data=client.get("/sparql", headers={"Accept": "text/turtle"}).text,
+                                format="turtle")
+    extension = URIRef("http://www.w3.org/ns/sparql-service-description#extensionFunction")
+    assert set(description.objects(None, extension)) == {URIRef(str(KZF.match)), URIRef(str(KZF.score))}
 
 
 def test_index_is_rebuilt_when_the_served_data_changes():

@@ -8,6 +8,7 @@ from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 
 from kzgraph.query.formats import GRAPH_FORMATS, RESULT_FORMATS
+from kzgraph.search import KZF
 
 __all__ = ["SD_FORMATS", "service_description"]
 
@@ -44,6 +45,10 @@ def service_description(dataset: Dataset, endpoint: str) -> Graph:
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     for feature in (SD.UnionDefaultGraph, SD.BasicFederatedQuery):
         graph.add((service, SD.feature, feature))
+    graph.bind("kzf", KZF)
+    for function in (KZF.match, KZF.score):  # label search inside queries (kzgraph.search)
+        graph.add((service, SD.extensionFunction, function))
+        graph.add((function, RDF.type, SD.Function))
     for name in sorted({_FORMAT_IRIS[f.engine_name] for f in RESULT_FORMATS + GRAPH_FORMATS}):
         graph.add((service, SD.resultFormat, W3_FORMATS[name]))
     graph.add((service, SD.defaultDataset, _describe_dataset(graph, dataset)))
