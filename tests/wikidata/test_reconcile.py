@@ -40,6 +40,40 @@ def test_reconcile_proposes_only_clear_winners(linked_dataset, stand_in):
     assert proposals[str(KZ["Soyuz_TMA-18M"])].status == "review"  # label alone is not enough
 
 
+def test_reconcile_scores_aliases_and_dates(linked_dataset, stand_in):
+    """Three candidates for KazSat-1: label + type + launch date agreeing; an alias + type with
+    another launch date; the same label on a person."""
+    with WikidataClient(stand_in.settings()) as client:
+        [proposal] = reconcile(linked_dataset, client, [KZ["KazSat-1"]])
+    found = {c.qid: c for c in proposal.candidates}
+    agreeing, alias, person = found["Q900000601"], found["Q900000602"], found["Q900000603"]
+    assert "P619 2006-06-18 agrees" in agreeing.evidence and "P31 Q149918 as expected" in agreeing.evidence
+    assert "an alias of 'KazSat 1 (test)' matches" in alias.evidence
+    assert "P619 2006-06-18 differs" in alias.evidence
+    assert not any("as expected" in e for e in person.evidence)  # a person, not a satellite
+    assert agreeing.score > max(alias.score, person.score) + 0.2
+    assert proposal.status == "proposed" and proposal.candidates[0].qid == "Q900000601"
+
+
+def links_file(tmp_path, qid: str):
+    links = tmp_path / "links.trig"
+    links.write_text("@prefix kzo: <https://w3id.org/kzgraph/ontology#> .\n"
+                     "@prefix kz: <https://w3id.org/kzgraph/resource/> .\n"
+                     "@prefix wd: <http://www.wikidata.org/entity/> .\n"
+                     "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+                     f"<https://w3id.org/kzgraph/graph/test-links> {{ kz:KazSat-1 owl:sameAs wd:{qid} ; "
+                     "kzo:wikidataStatus kzo:Verified . }\n", encoding="utf-8")
+    return [p for p in paths.data_files() if p.name != "wikidata-links.trig"] + [links]
+
+
+def test_verify_reports_a_type_that_no_longer_matches(stand_in, tmp_path):
+    with WikidataClient(stand_in.settings()) as client:
+        [drifted] = verify(load_dataset(links_file(tmp_path, "Q900000603")), client)
+        [fine] = verify(load_dataset(links_file(tmp_path, "Q900000601")), client)
+    assert drifted.status == "type" and "Q5" in drifted.detail and "Q149918" in drifted.detail
+    assert fine.status == "ok"
+
+
 def test_accept_records_evidence_and_rejects_merged_or_missing_ids(linked_dataset, stand_in):
     with WikidataClient(stand_in.settings()) as client:
         record = accept(linked_dataset, client, KZ.Aidyn_Aimbetov, "Q900000201")
