@@ -131,3 +131,77 @@ def test_fact_is_in_the_graph_with_a_source(dataset, fact):
     pattern = ASK_FACTS[fact]
     sourced = f"{PREFIXES} ASK {{ GRAPH ?claim {{ {pattern} }} ?claim prov:wasDerivedFrom ?source }}"
     assert dataset.query(sourced).askAnswer, fact
+
+
+# The article cites references with marks such as "[ 9 ] [ 10 ]" right after the passage they
+# support; these tests read those marks, so the data's claim → reference links are checked
+# against the article itself, not against a copy of them.
+MARK = "\u27e6{}\u27e7"  # a citation mark kept through normalise(): ⟦9⟧
+
+
+def article_with_citation_marks() -> str:
+    text = ARTICLE.read_text(encoding="utf-8")
+    return normalise(re.sub(r"\[ (\d+) \]", lambda m: " " + MARK.format(m.group(1)) + " ", text))
+
+
+def cited_after(text: str, passage: str) -> set[int]:
+    """The reference numbers marked right after ``passage`` in ``text``."""
+    position = text.find(passage)
+    assert position >= 0, f"{passage!r} is not one passage of the article"
+    marks = re.match(r"(?:\s*\u27e6\d+\u27e7)*", text[position + len(passage):]).group(0)
+    return {int(n) for n in re.findall(r"\d+", marks)}
+
+
+def test_every_claim_derives_from_exactly_the_references_the_article_cites_for_it(dataset):
+    text = article_with_citation_marks()
+    checked = 0
+    for claim, quote in dataset.subject_objects(KZO.quote):
+        sources = set(dataset.objects(claim, PROV.wasDerivedFrom))
+        if SRC.article not in sources:
+            continue  # the Wikidata links claim quotes ids.tsv
+        last_part = normalise(str(quote)).split("…")[-1].strip()
+        numbers = {int(dataset.value(ref, KZO.referenceNumber)) for ref in sources if ref != SRC.article}
+        assert numbers == cited_after(text, last_part), claim
+        checked += 1
+    assert checked >= 17
+
+
+def reference_entries() -> dict[int, str]:
+    """The article's reference list, entry by entry (normalised), numbered from 1."""
+    text = ARTICLE.read_text(encoding="utf-8")
+    listing = text[text.index("References [ edit ]"):text.index("External links [ edit ]")]
+    return {number: normalise(entry) for number, entry in enumerate(listing.split("^ ")[1:], 1)}
+
+
+def article_date(value: Literal) -> str:
+    """A date as the article writes it: "12 April 2007", "February 2008"."""
+    day = value.toPython()
+    if value.datatype == XSD.gYearMonth:
+        year, month = str(value).split("-")
+        return f"{_MONTHS[int(month) - 1]} {year}"
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"]
+
+
+@pytest.mark.parametrize("number", range(1, 14))
+def test_reference_fields_are_those_of_the_articles_reference_list(dataset, number):
+    from rdflib.namespace import DC, DCTERMS
+
+    entries = reference_entries()
+    assert len(entries) == 13
+    entry, ref = entries[number], SRC[f"ref-{number}"]
+    assert f'"{dataset.value(ref, DCTERMS.title)}' in entry
+    for field in (DC.publisher, DC.creator, DC.contributor):
+        for value in dataset.objects(ref, field):
+            assert str(value) in entry, (field, value)
+    published = dataset.value(ref, DCTERMS.date)
+    undated = re.sub(r"(Archived from the original on|Retrieved) [^.]*", "", entry)
+    assert published is None or article_date(published) in undated  # not the archive/access date
+    archived, accessed = dataset.value(ref, KZO.archiveDate), dataset.value(ref, KZO.accessDate)
+    assert (archived is not None) == ("Archived from the original on" in entry)
+    assert archived is None or f"Archived from the original on {article_date(archived)}" in entry
+    assert (accessed is not None) == ("Retrieved" in entry)
+    assert accessed is None or f"Retrieved {article_date(accessed)}" in entry

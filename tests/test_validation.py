@@ -167,3 +167,29 @@ def test_every_shape_has_a_bad_fixture_that_fires_it():
         if name(shape) not in covered and not parts & covered and name(shape) != "kzsh:TemporalValue":
             missing.append(name(shape))  # TemporalValue fires through the date properties using it
     assert missing == []
+
+
+def test_every_class_the_data_uses_is_the_target_of_a_shape(dataset):
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import RDF, RDFS, SH
+
+    from kzgraph.namespaces import ONTOLOGY_GRAPH
+
+    shapes = Graph()
+    for path in paths.shape_files():
+        shapes.parse(path)
+    targeted = set(shapes.objects(None, SH.targetClass))
+    ontology = dataset.graph(ONTOLOGY_GRAPH)
+
+    def with_superclasses(cls: URIRef) -> set[URIRef]:
+        found, todo = {cls}, [cls]
+        while todo:
+            for parent in ontology.objects(todo.pop(), RDFS.subClassOf):
+                if parent not in found:
+                    found.add(parent)
+                    todo.append(parent)
+        return found
+
+    used = {o for g in dataset.graphs() if g.identifier != ONTOLOGY_GRAPH for o in g.objects(None, RDF.type)}
+    assert used
+    assert sorted(str(c) for c in used if not with_superclasses(c) & targeted) == []
