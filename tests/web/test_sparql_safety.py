@@ -319,3 +319,13 @@ def test_every_update_form_is_refused_and_changes_nothing(client):
     rows = select(client, "SELECT ?l WHERE { <https://w3id.org/kzgraph/resource/KazCosmos> "
                           "<http://www.w3.org/2000/01/rdf-schema#label> ?l }")
     assert [r["l"] for r in rows] == ["National Space Agency of the Republic of Kazakhstan"]
+
+
+def test_cors_origins_are_configurable(dataset):
+    with server(dataset, cors_origins=("https://allowed.example",)) as running, \
+            httpx.Client(base_url=running.url, timeout=30) as client:
+        allowed = client.get("/sparql", params={"query": HEAD}, headers={"Origin": "https://allowed.example"})
+        other = client.get("/sparql", params={"query": HEAD}, headers={"Origin": "https://other.example"})
+    assert allowed.headers["access-control-allow-origin"] == "https://allowed.example"
+    assert "access-control-allow-credentials" not in allowed.headers
+    assert "access-control-allow-origin" not in other.headers
