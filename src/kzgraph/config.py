@@ -26,6 +26,7 @@ class Settings:
     public_url: str = ""  # the URL clients use, when served behind a proxy; default http://host:port
     query_timeout: float = 10.0        # seconds, waiting for a worker included
     query_workers: int = 2             # worker processes running queries in parallel
+    backend: str = ""                  # a SPARQL endpoint to run queries on instead of the workers
     max_waiting: int = 256             # queued queries beyond which new ones get 503
     max_body_bytes: int = 1_000_000    # request body cap
     max_query_length: int = 100_000    # characters

@@ -13,8 +13,10 @@ from rdflib import Dataset
 
 from kzgraph.config import Settings
 from kzgraph.curation import Curator
+from kzgraph.errors import UsageError
 from kzgraph.examples import Example, load_examples, load_wikidata_examples
 from kzgraph.query.pool import WorkerPool
+from kzgraph.query.remote import query_executor
 from kzgraph.web.downloads import downloads_router
 from kzgraph.web.errors import install_error_handlers
 from kzgraph.web.graph_store import graph_store_router
@@ -55,9 +57,11 @@ def create_app(
     settings = settings or Settings()
     examples = load_examples() if examples is None else examples
     served = Served(dataset)
-    pool = WorkerPool(served.nquads(), workers=settings.query_workers,
-                      max_waiting=settings.max_waiting)
+    pool = query_executor(settings, served.nquads())  # local workers, or --backend's endpoint
     writer = Writer.from_settings(settings, served, pool, curator, curator_tokens)
+    if writer is not None and settings.backend:
+        raise UsageError("curators' writes are not available with --backend (they would not reach "
+                         "the backend); write locally, then kzgraph publish")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

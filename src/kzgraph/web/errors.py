@@ -37,6 +37,8 @@ STATUS: dict[type[errors.KzgraphError], tuple[int, str]] = {
     errors.QueryTimeout: (503, "timeout"),
     errors.ServiceTimeout: (504, "service_timeout"),
     errors.ServiceFailed: (502, "service_failed"),
+    errors.BackendUnavailable: (503, "backend_unavailable"),
+    errors.BackendFailed: (502, "backend_failed"),
     errors.UsageError: (400, "bad_request"),
 }
 
