@@ -85,3 +85,25 @@ def test_update_is_refused_and_changes_nothing(client):
     response = client.post("/sparql", data={"update": update})
     assert response.status_code in (403, 405)
     assert select(client, P + "SELECT ?l WHERE { kz:KazCosmos rdfs:label 'hacked' }") == []
+
+
+def test_public_url_names_the_service_behind_a_proxy(dataset):
+    """Behind a proxy (--public-url), descriptions name the public URLs, not the local socket."""
+    import httpx
+    from rdflib import Graph, URIRef
+
+    from kzgraph import Settings, create_app
+
+    from ..conftest import LiveServer
+
+    public = "https://kzgraph.example.org"
+    with LiveServer(create_app(dataset, Settings(public_url=public + "/"), examples=[])) as running, \
+            httpx.Client(base_url=running.url, timeout=30) as http:
+        description = http.get("/sparql", headers={"Accept": "text/turtle"}).text
+        void = Graph().parse(data=http.get("/.well-known/void", headers={"Accept": "text/turtle"}).content,
+                             format="turtle")
+    assert f"<{public}/sparql>" in description and running.url not in description
+    endpoint = URIRef("http://rdfs.org/ns/void#sparqlEndpoint")
+    assert set(void.objects(None, endpoint)) == {URIRef(f"{public}/sparql")}
+    dumps = set(void.objects(None, URIRef("http://rdfs.org/ns/void#dataDump")))
+    assert dumps and all(str(d).startswith(f"{public}/download/") for d in dumps)
