@@ -49,8 +49,10 @@ def test_html_entity_page_shows_labels_facts_sources_and_wikidata_status(client)
     assert "Qazaqstan Respublikasy" in page                               # romanized
     assert 'href="/resource/Talgat_Musabayev"' in page                   # fact linking an entity
     assert "PM introduced new head of Kazakh National Space Agency" in page  # reference 1's title
+    assert "PM introduced new head of Kazakh National Space Agency</a>, kazinform, 2007-04-12" in page
     assert "unverified" in page                                            # no checked Wikidata id
-    assert 'href="/doc/resource/KazCosmos.ttl"' in page
+    assert 'href="/doc/resource/KazCosmos.ttl"' in page and 'href="/doc/resource/KazCosmos.jsonld"' in page
+    assert 'href="/ontology#SpaceAgency"' in page  # its type
     assert "Referenced by" in page
 
 
