@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import os
-import pty
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from kzgraph.external import auth_from_env
 from kzgraph.publish import PublishOptions, publish, uploads
 from tests.conftest import free_port
 from tests.stores import OxigraphServer, StandInStore
+from tests.terminal import stderr_on_a_terminal
 
 KZG = "https://w3id.org/kzgraph/graph/"
 
@@ -207,22 +207,8 @@ def test_a_store_that_does_not_answer_times_out(dataset, stand_in):
 def test_progress_is_shown_on_a_terminal_and_quiet_otherwise(oxigraph):
     command = [sys.executable, "-m", "kzgraph", "publish", "--to", oxigraph.store_url,
                "--query-url", oxigraph.query_url]
-    leader, follower = pty.openpty()
-    try:
-        on_terminal = subprocess.run(command, stdout=subprocess.PIPE, stderr=follower, timeout=180)
-        os.close(follower)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:  # EIO: the terminal has no more writers
-                break
-            if not chunk:
-                break
-            shown += chunk
-    finally:
-        os.close(leader)
-    assert on_terminal.returncode == 0
+    status, shown = stderr_on_a_terminal(command)
+    assert status == 0
     assert b"\r[1/" in shown and b"default graph" in shown
     on_pipe = subprocess.run(command, capture_output=True, timeout=180)
     assert on_pipe.returncode == 0 and b"[1/" not in on_pipe.stderr

@@ -32,8 +32,8 @@ from kzgraph.dataset import union_graph
 from kzgraph.errors import PublishMismatch, StoreError, UsageError
 from kzgraph.external import USER_AGENT, checked_url
 
-__all__ = ["DEFAULT_GRAPH_MODES", "ENV_PREFIX", "KZGRAPH_NAMESPACE", "GraphCount", "GraphStore", "PublishOptions",
-           "PublishReport", "Upload", "publish", "uploads"]
+__all__ = ["DEFAULT_GRAPH_MODES", "ENV_PREFIX", "KZGRAPH_NAMESPACE", "GraphCount", "GraphStore",
+           "PublishOptions", "PublishReport", "Upload", "publish", "uploads"]
 
 ENV_PREFIX = "KZGRAPH_PUBLISH_"
 DEFAULT_GRAPH_MODES = ("union", "own")
@@ -104,9 +104,11 @@ def graph_label(graph: str | None) -> str:
 
 def uploads(dataset: Dataset, default_graph: str = "union") -> list[Upload]:
     """What to send: every non-empty named graph (sorted by IRI), then the default graph."""
-    result = [_upload(str(g.identifier), g) for g in sorted(dataset.graphs(), key=lambda g: str(g.identifier))
-              if g.identifier != DATASET_DEFAULT_GRAPH_ID and len(g)]
-    default = union_graph(dataset) if default_graph == "union" else dataset.graph(DATASET_DEFAULT_GRAPH_ID)
+    named = sorted((g for g in dataset.graphs() if g.identifier != DATASET_DEFAULT_GRAPH_ID and len(g)),
+                   key=lambda g: str(g.identifier))
+    result = [_upload(str(g.identifier), g) for g in named]
+    default = (union_graph(dataset) if default_graph == "union"
+               else dataset.graph(DATASET_DEFAULT_GRAPH_ID))
     if len(default):
         result.append(_upload(None, default))
     return result
@@ -242,9 +244,9 @@ _ADVICE = {
     401: "the store wants credentials: set KZGRAPH_PUBLISH_USER and KZGRAPH_PUBLISH_PASSWORD "
          "(KZGRAPH_PUBLISH_AUTH=digest for Virtuoso) or KZGRAPH_PUBLISH_TOKEN",
     403: "the store refused these credentials for writing",
-    404: "no Graph Store here: check the URL (see README, 'Publish to a triplestore')",
+    404: "no Graph Store here: check the URL (README, section Scale-out, lists them)",
     405: "this URL does not take Graph Store writes: check the URL, and that the store is "
-         "started read-write (see README, 'Publish to a triplestore')",
+         "started read-write (README, section Scale-out)",
     413: "the store refused a graph this large: raise its upload limit",
 }
 

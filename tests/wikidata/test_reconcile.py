@@ -12,6 +12,7 @@ from kzgraph import load_dataset, paths
 from kzgraph.errors import LinkRejected, UsageError
 from kzgraph.namespaces import KZ
 from kzgraph.wikidata import WikidataClient, accept, reconcile, resolve_entity, verify
+from tests.terminal import stderr_on_a_terminal
 from tests.wikidata.conftest import data_files
 
 
@@ -139,27 +140,10 @@ def test_cli_verify_unavailable_service_exits_3():
 
 def test_progress_is_shown_on_a_terminal_and_quiet_otherwise(stand_in):
     """Run `kzgraph wikidata verify` once with stderr on a pseudo-terminal, once on a pipe."""
-    import os
-    import pty
-
     command = [sys.executable, "-m", "kzgraph", "wikidata", "verify",
                *map(str, data_files("links-ok.trig")), *stand_in.options()]
-    leader, follower = pty.openpty()
-    try:
-        on_terminal = subprocess.run(command, stdout=subprocess.PIPE, stderr=follower, timeout=120)
-        os.close(follower)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:  # EIO: the terminal has no more writers
-                break
-            if not chunk:
-                break
-            shown += chunk
-    finally:
-        os.close(leader)
-    assert on_terminal.returncode == 0
+    status, shown = stderr_on_a_terminal(command, timeout=120)
+    assert status == 0
     assert b"\r[1/" in shown and b"]" in shown  # a redrawn progress line
     on_pipe = subprocess.run(command, capture_output=True, timeout=120)
     assert on_pipe.returncode == 0

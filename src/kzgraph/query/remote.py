@@ -133,6 +133,10 @@ class RemoteExecutor:
             if self._local is None:
                 raise BackendFailed(f"no dataset named {job.dataset!r} is served")
             return await self._local.run(job, timeout)
+        if _LOCAL_FUNCTIONS in job.query:
+            raise BadRequest("kzf:match and kzf:score run only in kzgraph's own query engine, and "
+                             "this server forwards queries to a SPARQL backend that lacks them; "
+                             "use /search for label search")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         await self._acquire(timeout)
@@ -159,10 +163,6 @@ class RemoteExecutor:
             self._waiting -= 1
 
     async def _ask(self, job: Job, timeout: float) -> bytes:
-        if _LOCAL_FUNCTIONS in job.query:
-            raise BadRequest("kzf:match and kzf:score run only in kzgraph's own query engine, and "
-                             "this server forwards queries to a SPARQL backend that lacks them; "
-                             "use /search for label search")
         media = MEDIA_TYPES[job.engine_format]
         limits = httpx.Timeout(timeout, connect=min(timeout, _CONNECT_TIMEOUT))
         try:
@@ -193,8 +193,8 @@ class RemoteExecutor:
         if status == 400:
             return QuerySyntaxError(f"the query was refused: {message}")
         if status == 406:
-            return NotAcceptable(f"the SPARQL backend cannot write {response.request.headers['accept']}; "
-                                 "ask for another format")
+            return NotAcceptable(f"the SPARQL backend cannot write "
+                                 f"{response.request.headers['accept']}; ask for another format")
         if status in (429, 503):
             return BackendUnavailable(f"the SPARQL backend is overloaded (HTTP {status}); try again "
                                       "shortly", headers={"Retry-After": str(_RETRY_AFTER)})
