@@ -169,6 +169,11 @@ class KzgraphSparqlRouter(SparqlRouter):
         shape = self.check_size(query)
         if shape.is_update:
             raise UpdateRefused("SPARQL Update is refused: this public endpoint is read-only")
+        if shape.unchecked_service is not None:
+            raise ServiceNotAllowed(
+                f"the word SERVICE at character {shape.unchecked_service} cannot be checked "
+                "against the SERVICE allowlist: write SERVICE as a keyword on its own, and put "
+                "spaces around '<' when it means less-than")
         for service in shape.services:
             if service not in limits.service_allowlist:
                 raise ServiceNotAllowed(
