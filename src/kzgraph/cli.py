@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gc
+import logging
 import os
 import sys
 import tempfile
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kzgraph.config import Settings
-from kzgraph.curation import load_served
+from kzgraph.curation import load_served, served_files
 from kzgraph.dataset import load_dataset
 from kzgraph.errors import (
     DataFileError,
@@ -132,6 +133,17 @@ SETTING_HELP = {
     "data_dir": "directory curators' writes are committed to, and served from once it holds data",
     "curator_tokens_file": "file of 'name token' lines enabling curators' writes "
                            "(or set KZGRAPH_CURATOR_TOKEN; never pass a token as an argument)",
+    "reload_interval": "seconds between checks for changed data files, swapped in without a "
+                       "restart; 0: never",
+    "rate_limit_requests": "requests per client per minute; beyond that 429 with Retry-After; 0: off",
+    "rate_limit_query_seconds": "seconds of query time per client per minute; beyond that 429; "
+                                "0: off",
+    "access_log": "json: one JSON line per request on stdout (with the query's hash and time); "
+                  "text: uvicorn's lines; off",
+    "forwarded_allow_ips": "proxies (comma-separated, or *) trusted to name the client in "
+                           "X-Forwarded-For, for rate limits and logs",
+    "readiness": "validate: /ready once the data conforms to the shapes (checked at start and "
+                 "on each new release); loaded: once loaded (for graphs too big for SHACL)",
 }
 
 
@@ -219,13 +231,33 @@ def run_serve(args: argparse.Namespace) -> None:
     overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(Settings)}
     overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}
     settings = Settings.from_env(**overrides)
-    app = create_app(load_served(settings.data_directory, args.paths or None), settings)
+
+    def sources() -> list[Path]:  # asked again on each check: a first commit changes them
+        return [*served_files(settings.data_directory, args.paths or None), *paths.ontology_files()]
+
+    dataset = load_served(settings.data_directory, args.paths or None)
+    app = create_app(dataset, settings, sources=sources)
     # The loaded graph lives as long as the server: keep the collector from rescanning its
     # millions of objects on every few requests (it cost ~10 ms per request at 100k quads).
     gc.collect()
     gc.freeze()
+    configure_access_log(settings.access_log)
     print(f"kzgraph: serving {settings.base_url}/sparql (query UI at {settings.base_url}/)")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
+                access_log=settings.access_log == "text",
+                forwarded_allow_ips=settings.forwarded_allow_ips)
+
+
+def configure_access_log(kind: str) -> None:
+    """JSON access lines go to standard output, one per request, as they are written."""
+    if kind != "json":
+        return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access = logging.getLogger("kzgraph.access")
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    access.propagate = False
 
 
 def run_validate(args: argparse.Namespace) -> None:

@@ -16,6 +16,9 @@ from kzgraph.errors import UsageError
 __all__ = ["Settings", "WIKIDATA_QUERY_SERVICE"]
 
 _ENV_PREFIX = "KZGRAPH_"
+_ZERO_MEANS_OFF = {"reload_interval", "rate_limit_requests", "rate_limit_query_seconds"}
+ACCESS_LOGS = ("json", "text", "off")
+READINESS = ("validate", "loaded")
 WIKIDATA_QUERY_SERVICE = "https://query.wikidata.org/sparql"
 
 
@@ -38,12 +41,27 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)
     data_dir: str = ""                 # where curators' writes are committed (and served from)
     curator_tokens_file: str = ""      # "name token" lines; or set KZGRAPH_CURATOR_TOKEN
+    reload_interval: float = 5.0       # seconds between checks for changed data files; 0: off
+    rate_limit_requests: int = 1200    # per client per minute; 0: off
+    rate_limit_query_seconds: float = 60.0  # seconds of query time per client per minute; 0: off
+    access_log: str = "json"           # json (one JSON line per request), text (uvicorn's), off
+    forwarded_allow_ips: str = "127.0.0.1"  # proxies whose X-Forwarded-For names the client
+    readiness: str = "validate"        # /ready once the data conforms (validate) or is loaded
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, (int, float)) and f.name != "port" and value <= 0:
-                raise UsageError(f"setting {f.name} must be positive; got {value}")
+            if not isinstance(value, (int, float)) or f.name == "port":
+                continue
+            if value < 0 or (value == 0 and f.name not in _ZERO_MEANS_OFF):
+                allowed = "0 (off) or more" if f.name in _ZERO_MEANS_OFF else "positive"
+                raise UsageError(f"setting {f.name} must be {allowed}; got {value}")
+        if self.readiness not in READINESS:
+            raise UsageError(f"setting readiness must be one of {', '.join(READINESS)}; "
+                             f"got {self.readiness!r}")
+        if self.access_log not in ACCESS_LOGS:
+            raise UsageError(f"setting access_log must be one of {', '.join(ACCESS_LOGS)}; "
+                             f"got {self.access_log!r}")
         if not 0 <= self.port < 65536:
             raise UsageError(f"setting port must be 0–65535; got {self.port}")
 

@@ -13,8 +13,8 @@ updates, and rdflib's engine is told never to load graphs named in USING or FROM
 
 from __future__ import annotations
 
-import hashlib
 import os
+import uuid
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -27,11 +27,14 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 from rdflib.plugins.sparql.algebra import translateUpdate
+from rdflib.plugins.sparql.evaluate import evalPart
 from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql import update as rdflib_update
+from rdflib.plugins.sparql.update import _fillTemplate
 from rdflib.plugins.sparql.sparql import QueryContext, Update
 
+from kzgraph import paths
 from kzgraph.dataset import CHANGES_GRAPH, INDEX_GRAPH, add_claim_index, load_dataset, new_dataset
 from kzgraph.errors import BadRequest, QuerySyntaxError, WriteRejected
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
@@ -39,7 +42,7 @@ from kzgraph.query.inspect import inspect_query
 from kzgraph.validation import ValidationReport, validate_dataset
 
 __all__ = ["CHANGES_GRAPH", "PROTECTED", "Change", "Curator", "DatasetFile", "canonical_trig",
-           "load_served", "report_json"]
+           "load_served", "report_json", "served_files"]
 
 # rdflib would otherwise fetch the IRI of a USING / FROM graph it does not hold.
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
@@ -82,9 +85,20 @@ class DatasetFile:
     def exists(self) -> bool:
         return self.path.is_file()
 
+    def remove_leftovers(self) -> list[Path]:
+        """Delete temporary files a write killed half-way left behind (the committed file itself
+        is never half-written: it is only ever replaced by a rename)."""
+        leftovers = sorted(self.directory.glob(".dataset-*.tmp"))
+        for path in leftovers:
+            path.unlink(missing_ok=True)
+        return leftovers
+
     def write(self, dataset: Dataset) -> None:
+        self.write_bytes(canonical_trig(dataset).encode("utf-8"))
+
+    def write_bytes(self, payload: bytes) -> None:
+        """Replace the file with ``payload``: temp file, fsync, rename, fsync of the directory."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        payload = canonical_trig(dataset).encode("utf-8")
         handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".dataset-", suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as out:
@@ -145,6 +159,12 @@ class Curator:
         self.named_graphs_only = named_graphs_only
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._lock = threading.Lock()
+        self.report: ValidationReport | None = None  # of the last commit
+
+    def reset(self, dataset: Dataset) -> None:
+        """Apply later writes to ``dataset`` (a new release of the data files)."""
+        with self._lock:
+            self.dataset = dataset
 
     # the writes
 
@@ -183,8 +203,10 @@ class Curator:
                 copy.remove_graph(copy.graph(name))
         return self._commit(apply, who, "Graph Store DELETE")
 
-    def has_graph(self, name: URIRef) -> bool:
-        return name in {g.identifier for g in self.dataset.graphs() if len(g)}
+    def has_graph(self, name: URIRef | None) -> bool:
+        """Whether the graph (None: the default graph) holds any triple."""
+        quads = self.dataset.quads((None, None, None, name or DATASET_DEFAULT_GRAPH_ID))
+        return next(iter(quads), None) is not None  # without creating the graph
 
     # the commit
 
@@ -204,7 +226,7 @@ class Curator:
                 raise WriteRejected(report)
             change = self._record(copy, who, operation, changed)
             self.store.write(copy)
-            self.dataset = copy
+            self.dataset, self.report = copy, report
             return change
 
     def _record(self, copy: Dataset, who: str, operation: str,
@@ -213,8 +235,7 @@ class Curator:
         added = sum(a for a, _ in changed.values())
         removed = sum(r for _, r in changed.values())
         names = tuple(sorted(str(g) for g in changed))
-        digest = hashlib.sha256(f"{when} {who} {operation} {names} {added} {removed}".encode())
-        iri = URIRef(CHANGE + digest.hexdigest()[:16])
+        iri = URIRef(CHANGE + uuid.uuid4().hex)  # two like writes in one second are two changes
         log = copy.graph(CHANGES_GRAPH)
         log.add((iri, RDF.type, PROV.Activity))
         log.add((iri, RDF.type, KZO.Change))
@@ -231,9 +252,18 @@ class Curator:
 def load_served(data_dir: Path | str | None, data: Sequence[Path | str] | None = None) -> Dataset:
     """The dataset to serve: the data directory's committed file if there is one, else ``data``
     (the embedded files by default)."""
-    if data_dir is not None and DatasetFile(data_dir).exists():
-        return load_dataset([DatasetFile(data_dir).path])
-    return load_dataset(data)
+    return load_dataset(served_files(data_dir, data))
+
+
+def served_files(data_dir: Path | str | None, data: Sequence[Path | str] | None = None) -> list[Path]:
+    """The data files to serve: the data directory's committed file if there is one (curators'
+    writes supersede the files they started from), else ``data``, else the embedded files."""
+    if data_dir is not None:
+        store = DatasetFile(data_dir)
+        if store.exists():
+            store.remove_leftovers()
+            return [store.path]
+    return [Path(p) for p in data] if data else paths.data_files()
 
 
 def _parse_update(text: str, base: str | None):
@@ -256,7 +286,7 @@ _OPERATIONS = {
     "Create": rdflib_update.evalCreate, "Add": rdflib_update.evalAdd,
     "Move": rdflib_update.evalMove, "Copy": rdflib_update.evalCopy,
     "InsertData": rdflib_update.evalInsertData, "DeleteData": rdflib_update.evalDeleteData,
-    "DeleteWhere": rdflib_update.evalDeleteWhere, "Modify": rdflib_update.evalModify,
+    "DeleteWhere": rdflib_update.evalDeleteWhere,
 }
 
 
@@ -265,14 +295,45 @@ def _evaluate(dataset: Dataset, update: Update) -> None:
     SPARQL Update defines it) rather than the union rdflib would otherwise use, which it cannot
     write to. Operations run in order; a failure stops the request unless SILENT."""
     for operation in update.algebra:
-        context = QueryContext(dataset)
+        context = QueryContext(dataset, initBindings={})
         context.graph = dataset.graph(DATASET_DEFAULT_GRAPH_ID)
         context.prologue = operation.prologue
         try:
-            _OPERATIONS[operation.name](context, operation)
+            if operation.name == "Modify":
+                _modify(context, operation)
+            else:
+                _OPERATIONS[operation.name](context, operation)
         except Exception:
             if not operation.silent:
                 raise
+
+
+def _modify(context: QueryContext, operation: CompValue) -> None:
+    """DELETE/INSERT … WHERE. rdflib's own evalModify lets ``GRAPH ?g`` range over every graph
+    despite USING NAMED; here the WHERE clause sees exactly the dataset that USING / USING NAMED
+    (or WITH, or else the store) describes, as SPARQL 1.1 Update section 3.1.3 says."""
+    if not operation.using:
+        rdflib_update.evalModify(context, operation)
+        return
+    dataset = context.dataset
+    scope = Dataset()
+    for clause in operation.using:
+        if clause.default is not None:
+            scope.default_graph += dataset.get_context(clause.default)
+        else:
+            scope.graph(clause.named).__iadd__(dataset.get_context(clause.named))
+    where = QueryContext(scope, initBindings={})
+    where.graph = scope.default_graph
+    where.prologue = context.prologue
+    solutions = list(evalPart(where, operation.where))
+    target = dataset.get_context(operation.withClause) if operation.withClause else context.graph
+    for solution in solutions:
+        for template, apply in ((operation.delete, Graph.__isub__), (operation.insert, Graph.__iadd__)):
+            if not template:
+                continue
+            apply(target, _fillTemplate(template.triples, solution))
+            for name, quads in template.quads.items():
+                apply(dataset.get_context(solution.get(name)), _fillTemplate(quads, solution))
 
 
 def _apply_protocol_dataset(operations, using: Sequence[str], using_named: Sequence[str]) -> None:

@@ -24,10 +24,13 @@
         ├── UnsupportedMediaType request body of a type the protocol does not allow (415)
         ├── ResultTooLarge       the response would exceed its size cap (413)
         ├── Overloaded           every query worker busy and the queue full (503, Retry-After)
+        ├── RateLimited          a client over its requests or query seconds per minute (429)
         ├── Unauthorized         a write without a curator token (401)
         ├── Forbidden            a write with a token that is not a curator's (403)
         ├── WriteRejected        a curator's write would not conform to the shapes (422)
         ├── QueryTimeout         the query ran past its time limit and was stopped (503)
+        ├── WorkerLost           the worker running the query died; it is replaced (503)
+        ├── RequestTimeout       the request body did not arrive in time (408)
         ├── BackendFailed        the external SPARQL backend failed, refused or redirected (502)
         │   └── BackendUnavailable   the backend cannot be reached or is overloaded (503)
         └── ServiceFailed        a SERVICE endpoint failed, redirected or answered too much (502)
@@ -59,7 +62,9 @@ __all__ = [
     "QuerySyntaxError",
     "QueryTimeout",
     "RequestError",
+    "RequestTimeout",
     "ResultTooLarge",
+    "RateLimited",
     "ServiceFailed",
     "ServiceNotAllowed",
     "ServiceTimeout",
@@ -75,6 +80,7 @@ __all__ = [
     "WikidataError",
     "WikidataResponseError",
     "WikidataUnavailable",
+    "WorkerLost",
 ]
 
 
@@ -160,6 +166,18 @@ class Overloaded(RequestError):
 
 class QueryTimeout(RequestError):
     """The query ran past its time limit; its worker was stopped."""
+
+
+class WorkerLost(RequestError):
+    """The worker process running the query died (killed, out of memory); it is replaced."""
+
+
+class RequestTimeout(RequestError):
+    """The request body did not arrive within the time allowed (a slow or stalled client)."""
+
+
+class RateLimited(RequestError):
+    """A client used up its requests or query time per minute (429, Retry-After)."""
 
 
 class Unauthorized(RequestError):

@@ -1,9 +1,10 @@
 """The W3C SPARQL 1.1 Protocol test suite, run from its manifest against a live kzgraph server.
 
 The manifest's data files are loaded as named graphs (named as each test describes) into one
-test dataset. Query-side tests must all pass. kzgraph's public endpoint is read-only, so the
-update tests that expect an update to succeed are skipped (issue 9 adds authenticated updates);
-the update tests that expect a refusal of a malformed request run and pass.
+test dataset. Every test runs against the public, read-only endpoint: the query-side tests and
+the refusals of malformed updates must pass there, and an update that the manifest expects to
+succeed must be refused with 403 and change nothing. Every update test runs again with a
+curator's token against a fresh server whose shapes allow the manifest's data, and must pass.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from rdflib import Dataset, URIRef
+from rdflib import Dataset, Graph, URIRef
 
 from kzgraph import Settings, create_app
+from kzgraph.curation import Curator, DatasetFile
 
 from ..conftest import SHARED, LiveServer
 from .manifest import read_manifest
@@ -39,9 +41,24 @@ def protocol_dataset() -> Dataset:
     return dataset
 
 
+TOKEN = "w3c-curator-token-0123456789"
+
+
 @pytest.fixture(scope="module")
 def w3c_server():
     with LiveServer(create_app(protocol_dataset(), Settings(), examples=[])) as server:
+        yield server
+
+
+@pytest.fixture()
+def curated_server(tmp_path):
+    """Writes enabled; no shapes (the manifest's data is not kzgraph's), default graph allowed."""
+    dataset = protocol_dataset()
+    curator = Curator(dataset, DatasetFile(tmp_path), Graph(), named_graphs_only=False)
+    settings = Settings(query_workers=1, rate_limit_requests=0, access_log="off")
+    app = create_app(dataset, settings, examples=[], curator=curator,
+                     curator_tokens={TOKEN: "w3c"})
+    with LiveServer(app) as server:
         yield server
 
 
@@ -56,13 +73,38 @@ def runnable(test) -> bool:
 
 @pytest.mark.parametrize("test", TESTS, ids=[t.name for t in TESTS])
 def test_protocol(w3c_server, test):
-    if not runnable(test):
-        pytest.skip("update expected to succeed: the public endpoint is read-only (see issue 9)")
     with httpx.Client(base_url=w3c_server.url, timeout=30) as client:
+        if not runnable(test):
+            check_refused(client, test)
+            return
         for request in test.requests:
             response = client.request(request.method, request.path, headers=request.headers,
                                       content=request.body)
             check_response(request, response)
+
+
+UPDATE_TESTS = [t for t in TESTS if t.is_update]
+
+
+@pytest.mark.parametrize("test", UPDATE_TESTS, ids=[t.name for t in UPDATE_TESTS])
+def test_update_with_a_curator_token(curated_server, test):
+    with httpx.Client(base_url=curated_server.url, timeout=30) as client:
+        for request in test.requests:
+            headers = {**request.headers, "Authorization": f"Bearer {TOKEN}"}
+            response = client.request(request.method, request.path, headers=headers,
+                                      content=request.body)
+            check_response(request, response)
+
+
+def check_refused(client: httpx.Client, test) -> None:
+    """The public endpoint refuses an update the manifest expects to succeed: 403, nothing changed."""
+    before = client.get("/rdf-graphs?default", headers={"Accept": "application/n-triples"}).text
+    update = test.requests[0]
+    response = client.request(update.method, update.path, headers=update.headers,
+                              content=update.body)
+    assert response.status_code == 403 and response.json()["error"] == "update_refused"
+    after = client.get("/rdf-graphs?default", headers={"Accept": "application/n-triples"}).text
+    assert sorted(after.splitlines()) == sorted(before.splitlines())
 
 
 def check_response(request, response: httpx.Response) -> None:
@@ -85,6 +127,6 @@ def boolean_of(response: httpx.Response, media: str) -> bool:
 
 
 def test_every_query_side_test_runs():
-    skipped = [t.name for t in TESTS if not runnable(t)]
-    assert all(name.startswith("update_") for name in skipped)
-    assert len([t for t in TESTS if not t.is_update]) == 21
+    refused = [t.name for t in TESTS if not runnable(t)]
+    assert len(refused) == 7 and all(name.startswith("update_") for name in refused)
+    assert len([t for t in TESTS if not t.is_update]) == 21 and len(UPDATE_TESTS) == 13

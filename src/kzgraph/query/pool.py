@@ -23,6 +23,7 @@ from kzgraph.errors import (
     ResultTooLarge,
     ServiceFailed,
     ServiceTimeout,
+    WorkerLost,
 )
 from kzgraph.query.worker import Job, serve_jobs
 
@@ -69,12 +70,14 @@ class WorkerPool:
         self._all: set[_Worker] = set()
         self._waiting = 0
         self._generation = 0
+        self.started = False
 
     async def start(self) -> None:
         self._idle = asyncio.Queue()
         workers = await asyncio.gather(*(self._spawn() for _ in range(self._size)))
         for worker in workers:
             self._idle.put_nowait(worker)
+        self.started = True
 
     async def close(self) -> None:
         for worker in list(self._all):
@@ -87,11 +90,15 @@ class WorkerPool:
     def busy(self) -> int:
         return len(self._all) - (self._idle.qsize() if self._idle else 0)
 
-    async def run(self, job: Job, timeout: float) -> bytes:
-        """Run ``job``; raise QueryTimeout after ``timeout`` seconds (waiting included)."""
+    async def run(self, job: Job, timeout: float, timing: dict | None = None) -> bytes:
+        """Run ``job``; raise QueryTimeout after ``timeout`` seconds (waiting included).
+        ``timing["started"]`` is set (loop time) when a worker takes the job: what the query
+        cost, rather than what it waited, is charged to the client's query time."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         worker = await self._acquire(timeout)
+        if timing is not None:
+            timing["started"] = loop.time()
         try:
             reply = await self._exchange(worker, job, deadline - loop.time())
         except BaseException:
@@ -126,8 +133,14 @@ class WorkerPool:
             raise Overloaded("all query workers are busy; try again shortly",
                              headers={"Retry-After": str(self._retry_after)})
         self._waiting += 1
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         try:
-            return await asyncio.wait_for(self._idle.get(), timeout)
+            while True:
+                worker = await asyncio.wait_for(self._idle.get(), max(deadline - loop.time(), 0.001))
+                if worker.process.is_alive():
+                    return worker
+                self._replace(worker)  # it died while idle (killed, out of memory): take another
         except asyncio.TimeoutError:
             raise _timeout(timeout, "waiting for a free query worker") from None
         finally:
@@ -137,14 +150,24 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         reply: asyncio.Future[tuple] = loop.create_future()
         fd = worker.connection.fileno()
-        loop.add_reader(fd, _deliver, worker.connection, reply)
+        loop.add_reader(fd, _deliver, worker.connection, reply, lambda: self._lost(worker))
         try:
-            worker.connection.send(job)
+            try:
+                worker.connection.send(job)
+            except OSError:  # it died since it was taken from the idle queue
+                raise self._lost(worker) from None
             return await asyncio.wait_for(reply, max(timeout, 0.001))
         except asyncio.TimeoutError:
             raise _timeout(timeout, "running the query") from None
         finally:
             loop.remove_reader(fd)
+
+    def _lost(self, worker: _Worker) -> WorkerLost:
+        code = worker.process.exitcode
+        how = f" (exit code {code})" if code is not None else ""
+        return WorkerLost(f"the query worker stopped while running the query{how}; a fresh "
+                          "worker takes its place: retry shortly",
+                          headers={"Retry-After": str(self._retry_after)})
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
@@ -166,13 +189,13 @@ class WorkerPool:
         return worker
 
 
-def _deliver(connection: Connection, reply: asyncio.Future) -> None:
+def _deliver(connection: Connection, reply: asyncio.Future, lost) -> None:
     if reply.done():
         return
     try:
         reply.set_result(connection.recv())
-    except (EOFError, OSError) as error:
-        reply.set_exception(BadRequest(f"the query worker stopped: {error}"))
+    except (EOFError, OSError):  # the worker process died: killed, or crashed by the engine
+        reply.set_exception(lost())
 
 
 def _result(reply: tuple) -> bytes:

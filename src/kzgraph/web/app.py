@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from rdflib import Dataset
+from rdflib import Dataset, Graph
 
 from kzgraph.config import Settings
 from kzgraph.curation import Curator
+from kzgraph.dataset import load_dataset
 from kzgraph.errors import UsageError
 from kzgraph.examples import Example, load_examples, load_wikidata_examples
-from kzgraph.query.pool import WorkerPool
 from kzgraph.query.remote import query_executor
+from kzgraph.validation import load_shapes
 from kzgraph.web.downloads import downloads_router
 from kzgraph.web.errors import install_error_handlers
 from kzgraph.web.graph_store import graph_store_router
+from kzgraph.web.metrics import Metrics
+from kzgraph.web.operations import OperationsMiddleware, operations_router
 from kzgraph.web.pages import linked_data_router
+from kzgraph.web.ratelimit import RateLimiter
+from kzgraph.web.releases import DataWatcher, Releases
 from kzgraph.web.search import search_router
 from kzgraph.web.sparql import KzgraphSparqlRouter
 from kzgraph.web.state import Served
@@ -47,34 +53,58 @@ WIKIDATA_DESCRIPTION = (
 def create_app(
     dataset: Dataset, settings: Settings | None = None, examples: list[Example] | None = None,
     curator: Curator | None = None, curator_tokens: dict[str, str] | None = None,
+    sources: Callable[[], Sequence[Path]] | None = None, shapes: Graph | None = None,
 ) -> FastAPI:
     """Build the web service over ``dataset``; query workers start with the app.
 
     Read-only unless curator tokens are configured (``curator_tokens`` here, else the settings'
     tokens file or ``KZGRAPH_CURATOR_TOKEN``); writes then go through ``curator`` (by default one
-    committing to ``settings.data_dir`` and validating with the embedded shapes).
+    committing to ``settings.data_dir`` and validating with the embedded shapes). ``sources``
+    names the data files ``dataset`` was loaded from: when they change, the app loads them
+    again and swaps the new release in (every ``settings.reload_interval`` seconds).
+    ``shapes`` (default: the embedded ``shapes/``) is what readiness and reloads check against.
     """
     settings = settings or Settings()
     examples = load_examples() if examples is None else examples
     served = Served(dataset)
     pool = query_executor(settings, served.nquads())  # local workers, or --backend's endpoint
-    writer = Writer.from_settings(settings, served, pool, curator, curator_tokens)
+    releases = Releases(served, pool, _shapes_once(shapes),
+                        validates=settings.readiness == "validate")
+    writer = Writer.from_settings(settings, releases, curator, curator_tokens)
     if writer is not None and settings.backend:
         raise UsageError("curators' writes are not available with --backend (they would not reach "
                          "the backend); write locally, then kzgraph publish")
+    metrics = Metrics(served, lambda: pool.busy)
+    releases.listeners.append(metrics.on_release)
+    watcher = (DataWatcher(releases, sources, lambda files: load_dataset(files),
+                           settings.reload_interval)
+               if sources is not None and settings.reload_interval > 0 else None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await pool.start()
+        tasks = [asyncio.create_task(releases.validate_current())] if releases.validates else []
+        if watcher is not None:
+            tasks.append(asyncio.create_task(watcher.run()))
         try:
             yield
         finally:
+            for task in tasks:
+                task.cancel()
             await pool.close()
 
     app = FastAPI(title=TITLE, description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
     app.state.pool = pool
     app.state.served = served
+    app.state.releases = releases
+    app.state.watcher = watcher
     install_error_handlers(app)
+    # The last middleware added is the outermost: CORS headers go on rate-limit refusals too.
+    app.add_middleware(OperationsMiddleware, metrics=metrics,
+                       limiter=RateLimiter(settings.rate_limit_requests,
+                                           settings.rate_limit_query_seconds),
+                       query_paths=("/sparql", "/wikidata/sparql"),
+                       log_requests=settings.access_log == "json")
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                        allow_credentials=False, allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type"], max_age=3600)
@@ -91,7 +121,7 @@ def create_app(
         public_url=f"{settings.base_url}/wikidata/sparql",
     ))
     app.mount("/static", StaticFiles(packages=[("kzgraph.web", "static")]), name="static")
-    _add_site_routes(app, pool, served)
+    app.include_router(operations_router(releases, pool, metrics))
     app.include_router(downloads_router(served, settings.public_url.rstrip("/") or None))
     app.include_router(graph_store_router(served, writer))
     app.include_router(search_router(served))
@@ -99,7 +129,12 @@ def create_app(
     return app
 
 
-def _add_site_routes(app: FastAPI, pool: WorkerPool, served: Served) -> None:
-    @app.get("/health", tags=["operations"])
-    async def health() -> JSONResponse:
-        return JSONResponse({"status": "ok", "quads": len(served.dataset), "busy_workers": pool.busy})
+def _shapes_once(shapes: Graph | None) -> Callable[[], Graph]:
+    """The shapes graph, loaded on first use (most apps never validate)."""
+    loaded: list[Graph] = [shapes] if shapes is not None else []
+
+    def get() -> Graph:
+        if not loaded:
+            loaded.append(load_shapes())
+        return loaded[0]
+    return get

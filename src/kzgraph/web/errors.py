@@ -34,7 +34,10 @@ STATUS: dict[type[errors.KzgraphError], tuple[int, str]] = {
     errors.ResultTooLarge: (413, "result_too_large"),
     errors.UnsupportedMediaType: (415, "unsupported_media_type"),
     errors.Overloaded: (503, "overloaded"),
+    errors.RateLimited: (429, "rate_limited"),
     errors.QueryTimeout: (503, "timeout"),
+    errors.WorkerLost: (503, "worker_lost"),
+    errors.RequestTimeout: (408, "request_timeout"),
     errors.ServiceTimeout: (504, "service_timeout"),
     errors.ServiceFailed: (502, "service_failed"),
     errors.BackendUnavailable: (503, "backend_unavailable"),
@@ -55,12 +58,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.KzgraphError)
     async def kzgraph_error(request: Request, error: errors.KzgraphError):
         status, code = status_of(error)
+        request.state.error_code = code  # for the metrics of refused queries
         return error_response(status, code, str(error), getattr(error, "headers", None))
 
     @app.exception_handler(errors.WriteRejected)
     async def write_rejected(request: Request, error: errors.WriteRejected):
         from kzgraph.web.writes import rejection_response
 
+        request.state.error_code = status_of(error)[1]
         return rejection_response(error, request.headers.get("accept"))
 
     @app.exception_handler(RequestValidationError)

@@ -18,7 +18,7 @@ from kzgraph.errors import BadRequest, MethodNotAllowed
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.pages import RDF_FORMATS
 from kzgraph.web.state import Served
-from kzgraph.web.writes import Writer, change_response, rdf_body
+from kzgraph.web.writes import Writer, change_response, read_rdf
 
 __all__ = ["graph_store_router"]
 
@@ -52,13 +52,13 @@ def graph_store_router(served: Served, writer: Writer | None = None) -> APIRoute
         writer.curator_name(request)  # refuse a bad token before reading the body
         curator = writer.curator
         if request.method == "DELETE":
-            if name is not DEFAULT and not writer.has_graph(name):
+            if not writer.has_graph(name):
                 return _not_found()
             change = await writer.write(request, lambda who: curator.delete_graph(name, who))
             return change_response(change)
-        triples = rdf_body(await request.body(), request.headers.get("content-type"),
-                           str(name) if name is not DEFAULT else str(request.url))
-        existed = name is DEFAULT or writer.has_graph(name)
+        triples = await read_rdf(request, str(name) if name is not DEFAULT else str(request.url),
+                                 writer.max_body_bytes)
+        existed = writer.has_graph(name)
         if request.method == "PUT":
             change = await writer.write(request, lambda who: curator.replace_graph(name, triples, who))
         else:

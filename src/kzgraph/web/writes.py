@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import Request, Response
+from starlette.exceptions import HTTPException
 from fastapi.responses import JSONResponse
 from rdflib import Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
@@ -26,17 +27,19 @@ from kzgraph.errors import (
     BadRequest,
     Forbidden,
     NotAcceptable,
+    PayloadTooLarge,
     Unauthorized,
     UnsupportedMediaType,
     UsageError,
     WriteRejected,
 )
-from kzgraph.query.pool import WorkerPool
 from kzgraph.validation import load_shapes
 from kzgraph.web.conneg import negotiate
-from kzgraph.web.state import Served
+from kzgraph.web.releases import Releases
+from kzgraph.web.state import Release
 
-__all__ = ["Writer", "change_response", "curator_tokens", "rdf_body", "rejection_response"]
+__all__ = ["Writer", "change_response", "curator_tokens", "rdf_body", "read_body", "read_rdf",
+           "rejection_response"]
 
 TOKEN_ENV = "KZGRAPH_CURATOR_TOKEN"
 # Media types a Graph Store write may carry → rdflib parser.
@@ -73,16 +76,16 @@ def curator_tokens(settings: Settings, environ: dict[str, str] | None = None) ->
 
 
 class Writer:
-    def __init__(self, curator: Curator, tokens: dict[str, str], served: Served,
-                 pool: WorkerPool) -> None:
+    def __init__(self, curator: Curator, tokens: dict[str, str], releases: Releases,
+                 max_body_bytes: int = 1_000_000) -> None:
         self.curator = curator
         self.tokens = tokens
-        self.served = served
-        self.pool = pool
-        self._lock = asyncio.Lock()
+        self.releases = releases
+        self.max_body_bytes = max_body_bytes
+        releases.listeners.append(self._follow_files)
 
     @classmethod
-    def from_settings(cls, settings: Settings, served: Served, pool: WorkerPool,
+    def from_settings(cls, settings: Settings, releases: Releases,
                       curator: Curator | None = None,
                       tokens: dict[str, str] | None = None) -> "Writer | None":
         """The writer a deployment configured, or None when writes are off."""
@@ -93,8 +96,8 @@ class Writer:
             if not settings.data_dir:
                 raise UsageError("curator tokens are configured but no --data-dir to commit "
                                  "writes to; set one (or remove the tokens)")
-            curator = Curator(served.dataset, DatasetFile(settings.data_dir), load_shapes())
-        return cls(curator, tokens, served, pool)
+            curator = Curator(releases.served.dataset, DatasetFile(settings.data_dir), load_shapes())
+        return cls(curator, tokens, releases, settings.max_body_bytes)
 
     def curator_name(self, request: Request) -> str:
         """The name of the curator whose bearer token the request carries."""
@@ -105,20 +108,65 @@ class Writer:
         for known, name in self.tokens.items():
             if hmac.compare_digest(known.encode(), token.strip().encode()):
                 return name
-        raise Forbidden("this token is not a curator's; nothing was changed")
+        raise Forbidden("this token is not a curator's; nothing was changed",
+                        headers={"WWW-Authenticate": 'Bearer realm="kzgraph", error="invalid_token"'})
 
     async def write(self, request: Request, apply: Callable[[str], Change]) -> Change:
-        """Authenticate, then run ``apply(curator name)`` and reload, one write at a time."""
+        """Authenticate, then commit ``apply(curator name)`` and put the result in service before
+        answering (so the curator reads their own write), one write at a time."""
         who = self.curator_name(request)
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            change = await loop.run_in_executor(None, apply, who)
-            self.served.replace(self.curator.dataset)
-            await self.pool.reload(self.served.nquads())
+        request.state.curator = who
+        async with self.releases.lock:
+            change = await asyncio.to_thread(apply, who)
+            release = await asyncio.to_thread(Release.build, self.curator.dataset)
+            await self.releases.publish(release, "commit")
+            if self.curator.report is not None:
+                self.releases.mark_valid(release, self.curator.report)
             return change
 
     def has_graph(self, name: URIRef) -> bool:
         return self.curator.has_graph(name)
+
+    def _follow_files(self, source: str, release: Release | None) -> None:
+        """Changed data files were published: later writes apply to them."""
+        if source == "files" and release is not None:
+            self.curator.reset(release.dataset)
+
+
+async def read_rdf(request: Request, base: str, limit: int) -> Graph:
+    """The RDF a Graph Store write carries: one body in an RDF media type, or the parts of a
+    multipart/form-data body, each in its own RDF media type (merged)."""
+    content_type = request.headers.get("content-type")
+    if (content_type or "").split(";")[0].strip().lower() != "multipart/form-data":
+        return rdf_body(await read_body(request, limit), content_type, base)
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the request body is {declared} bytes; the limit is {limit}")
+    graph = Graph()
+    try:
+        async with request.form(max_files=100, max_fields=100, max_part_size=limit) as form:
+            for _, part in form.multi_items():
+                if isinstance(part, str):
+                    raise BadRequest("each part of a multipart write must be a file with an RDF "
+                                     "Content-Type")
+                graph += rdf_body(await part.read(), part.content_type, base)
+    except HTTPException as error:  # Starlette's answer to a malformed multipart body
+        raise BadRequest(f"the multipart/form-data body does not parse: {error.detail}") from None
+    return graph
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) beyond ``limit`` bytes without reading the rest."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the request body is {declared} bytes; the limit is {limit}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the request body is over the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def rdf_body(body: bytes, content_type: str | None, base: str) -> Graph:
@@ -130,12 +178,24 @@ def rdf_body(body: bytes, content_type: str | None, base: str) -> Graph:
                                    f"{media or 'no Content-Type'}")
     graph = Graph()
     try:
-        graph.parse(data=body, format=fmt, publicID=base)
+        _parse_lenient(graph, body, fmt, base)
     except BadSyntax as error:
         raise BadRequest(f"the {media} body does not parse: {error._why} (line {error.lines + 1})") from None
     except Exception as error:  # rdflib's parsers raise many kinds
         raise BadRequest(f"the {media} body does not parse: {error}") from None
     return graph
+
+
+def _parse_lenient(graph: Graph, body: bytes, fmt: str, base: str) -> None:
+    """Parse; a Turtle body whose last statement lacks its final "." (as the W3C Graph Store
+    Protocol tests send) is read as if it had it."""
+    try:
+        graph.parse(data=body, format=fmt, publicID=base)
+    except Exception:
+        if fmt != "turtle" or body.rstrip().endswith(b"."):
+            raise
+        graph.remove((None, None, None))
+        graph.parse(data=body.rstrip() + b" .", format=fmt, publicID=base)
 
 
 def rejection_response(error: WriteRejected, accept: str | None) -> Response:

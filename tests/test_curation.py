@@ -1,0 +1,163 @@
+"""Curators' writes in the library: applied to a copy, SHACL-gated, committed atomically, recorded."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDFS
+
+from kzgraph.curation import CHANGES_GRAPH, Curator, DatasetFile, canonical_trig, served_files
+from kzgraph.dataset import load_dataset
+from kzgraph.errors import BadRequest, QuerySyntaxError, WriteRejected
+from kzgraph.namespaces import KZ, KZG, KZO, ONTOLOGY_GRAPH
+from kzgraph.validation import load_shapes
+
+LEAD = KZG["lead"]
+AGENCY = KZ["KazCosmos"]
+PREFIXES = """PREFIX kz: <https://w3id.org/kzgraph/resource/>
+PREFIX kzg: <https://w3id.org/kzgraph/graph/>
+PREFIX kzo: <https://w3id.org/kzgraph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+ADD_COMMENT = PREFIXES + 'INSERT DATA { GRAPH kzg:lead { kz:KazCosmos rdfs:comment "%s"@en } }'
+BAD_DATE = PREFIXES + 'INSERT DATA { GRAPH kzg:lead { kz:KazCosmos kzo:formationDate "soon" } }'
+
+
+@pytest.fixture(scope="module")
+def shapes():
+    return load_shapes()
+
+
+@pytest.fixture()
+def curator(tmp_path, shapes):
+    clock = lambda: datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)  # noqa: E731
+    return Curator(load_dataset(), DatasetFile(tmp_path), shapes, clock=clock)
+
+
+def comments(dataset) -> set[str]:
+    return {str(o) for o in dataset.objects(AGENCY, RDFS.comment)}
+
+
+def test_a_conforming_update_is_committed_to_the_file_and_recorded(curator, tmp_path):
+    before = curator.dataset
+    change = curator.update(ADD_COMMENT % "curated", "alice")
+    assert (change.who, change.added, change.removed) == ("alice", 1, 0)
+    assert change.graphs == (str(LEAD),)
+    assert comments(curator.dataset) == {"curated"} and comments(before) == set()
+    reloaded = load_dataset([tmp_path / "dataset.trig"])
+    assert comments(reloaded) == {"curated"}
+    assert len(reloaded) == len(curator.dataset)
+    log = reloaded.graph(CHANGES_GRAPH)
+    activity = URIRef(change.iri)
+    assert str(log.value(activity, URIRef("http://www.w3.org/ns/prov#wasAssociatedWith"))) == "alice"
+    assert log.value(activity, KZO.changedGraph) == LEAD
+    assert str(log.value(activity, URIRef("http://www.w3.org/ns/prov#endedAtTime"))) == "2026-11-25T12:00:00+00:00"
+
+
+def test_a_write_that_breaks_a_shape_is_refused_and_nothing_is_stored(curator, tmp_path):
+    curator.update(ADD_COMMENT % "first", "alice")
+    stored = (tmp_path / "dataset.trig").read_bytes()
+    served = curator.dataset
+    with pytest.raises(WriteRejected) as refused:
+        curator.update(BAD_DATE, "alice")
+    report = refused.value.report
+    assert not report.conforms
+    assert any(r.path == "kzo:formationDate" and r.focus == "kz:KazCosmos" for r in report.results)
+    assert (tmp_path / "dataset.trig").read_bytes() == stored
+    assert curator.dataset is served and comments(served) == {"first"}
+
+
+def test_a_new_claim_graph_without_provenance_is_refused(curator, tmp_path):
+    triples = Graph()
+    triples.add((AGENCY, RDFS.comment, Literal("unsourced", lang="en")))
+    with pytest.raises(WriteRejected):
+        curator.replace_graph(KZG["unsourced"], triples, "alice")
+    assert not (tmp_path / "dataset.trig").exists()
+
+
+def test_graph_store_put_post_delete(curator):
+    triples = Graph()
+    triples.add((AGENCY, RDFS.comment, Literal("one", lang="en")))
+    lead_size = len(curator.dataset.graph(LEAD))
+    curator.add_to_graph(LEAD, triples, "bob")
+    assert len(curator.dataset.graph(LEAD)) == lead_size + 1
+    replacement = Graph()
+    for triple in curator.dataset.graph(LEAD):
+        if triple[1] != RDFS.comment:
+            replacement.add(triple)
+    change = curator.replace_graph(LEAD, replacement, "bob")
+    assert change.removed == 1 and change.added == 0 and comments(curator.dataset) == set()
+    # Deleting a claim graph leaves its provenance describing nothing: the shapes refuse it.
+    with pytest.raises(WriteRejected):
+        curator.delete_graph(LEAD, "bob")
+    assert curator.has_graph(LEAD)
+
+
+def test_the_ontology_and_the_change_history_cannot_be_written(curator):
+    ontology_size = len(curator.dataset.graph(ONTOLOGY_GRAPH))
+    curator.update(ADD_COMMENT % "x", "alice")
+    history = set(curator.dataset.graph(CHANGES_GRAPH))
+    curator.update(PREFIXES + "CLEAR GRAPH <https://w3id.org/kzgraph/ontology> ;"
+                   f" CLEAR GRAPH <{CHANGES_GRAPH}> ;" + (ADD_COMMENT % "y").split(PREFIXES)[1],
+                   "alice")
+    assert len(curator.dataset.graph(ONTOLOGY_GRAPH)) == ontology_size
+    assert history < set(curator.dataset.graph(CHANGES_GRAPH))
+
+
+@pytest.mark.parametrize("update,error", [
+    ("LOAD <file:///etc/passwd>", BadRequest),
+    ("LOAD <http://127.0.0.1:9/x> INTO GRAPH <http://e/g>", BadRequest),
+    ("INSERT { ?s ?p ?o } WHERE { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }",
+     BadRequest),
+    ("INSERT DATA { <a> <b> ", QuerySyntaxError),
+])
+def test_updates_that_would_fetch_or_do_not_parse_are_refused(curator, tmp_path, update, error):
+    with pytest.raises(error):
+        curator.update(update, "alice")
+    assert not (tmp_path / "dataset.trig").exists()
+
+
+def test_using_names_only_graphs_of_the_dataset(curator):
+    """USING <file:…> must not read the file: the graph is simply empty, so nothing matches."""
+    update = PREFIXES + ('INSERT { GRAPH kzg:lead { kz:KazCosmos rdfs:comment ?x } } '
+                         'USING <file:///etc/hostname> WHERE { ?s ?p ?x }')
+    change = curator.update(update, "alice")
+    assert change.added == 0 and comments(curator.dataset) == set()
+
+
+def test_concurrent_writes_are_serialized_and_none_is_lost(curator, tmp_path):
+    threads = [threading.Thread(target=curator.update, args=(ADD_COMMENT % f"c{i}", f"curator{i}"))
+               for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert comments(curator.dataset) == {f"c{i}" for i in range(6)}
+    assert comments(load_dataset([tmp_path / "dataset.trig"])) == {f"c{i}" for i in range(6)}
+    changes = set(curator.dataset.graph(CHANGES_GRAPH).subjects(KZO.triplesAdded, None))
+    assert len(changes) == 6
+
+
+def test_the_committed_file_is_sorted_and_deterministic(curator, tmp_path):
+    curator.update(ADD_COMMENT % "sorted", "alice")
+    text = (tmp_path / "dataset.trig").read_text(encoding="utf-8")
+    assert canonical_trig(load_dataset([tmp_path / "dataset.trig"])) == text
+    for block in text.split("\n}\n"):
+        statements = [line for line in block.splitlines() if line.startswith("    ")]
+        assert statements == sorted(statements)
+    graphs = [line for line in text.splitlines() if line.endswith("{") and line.startswith("<")]
+    assert graphs == sorted(graphs)
+    assert f"<{ONTOLOGY_GRAPH}> {{" not in graphs and f"<{KZG['index']}> {{" not in graphs
+    assert f"<{LEAD}> {{" in graphs
+
+
+def test_the_data_directory_supersedes_the_embedded_files_once_it_holds_data(curator, tmp_path):
+    assert served_files(tmp_path) != [tmp_path / "dataset.trig"]
+    (tmp_path / ".dataset-killed.tmp").write_text("half a write")
+    curator.update(ADD_COMMENT % "x", "alice")
+    assert served_files(tmp_path) == [tmp_path / "dataset.trig"]
+    assert not (tmp_path / ".dataset-killed.tmp").exists()  # leftovers of a killed write go
