@@ -10,6 +10,7 @@ never loads a document named in a query.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,12 +20,14 @@ from urllib.parse import parse_qsl
 from fastapi import Request, Response
 from rdflib import Dataset
 from rdflib_endpoint import SparqlRouter
+from starlette.requests import ClientDisconnect
 
 from kzgraph.config import Settings
 from kzgraph.errors import (
     BadRequest,
     MethodNotAllowed,
     PayloadTooLarge,
+    RequestTimeout,
     ServiceNotAllowed,
     UnsupportedMediaType,
     UpdateRefused,
@@ -105,7 +108,7 @@ class KzgraphSparqlRouter(SparqlRouter):
 
     async def post(self, request: Request) -> Response:
         media_type, charset = _content_type(request.headers.get("content-type"))
-        body = await _read_body(request, self.settings.max_body_bytes)
+        body = await _read_body(request, self.settings.max_body_bytes, self.settings.query_timeout)
         url_params = parse_qsl(request.url.query, keep_blank_values=True)
         if media_type == DIRECT_UPDATE:
             return await self.update(request, [("update", _decode(body, charset)), *url_params])
@@ -247,16 +250,24 @@ def _content_type(header: str | None) -> tuple[str, str | None]:
     return media.lower(), charset
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, seconds: float) -> bytes:
+    """The body, refused past ``limit`` bytes or ``seconds`` (a slow-loris client would
+    otherwise hold its connection open for as long as it likes)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the request body is {declared} bytes; the limit is {limit}")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the request body is over the {limit}-byte limit")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(f"the request body is over the {limit}-byte limit")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise RequestTimeout(f"the request body did not arrive within {seconds:g} s") from None
+    except ClientDisconnect:  # nobody to answer; not a server error either
+        raise BadRequest("the client closed the connection before the body ended") from None
     return b"".join(chunks)
 
 
