@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve = commands.add_parser(
-        "serve", help="serve the graph: SPARQL endpoint at /sparql, query UI at /",
+        "serve", help="serve the graph: SPARQL endpoint and query UI at /sparql, pages at /",
         description="Serve the embedded graph (ontology + data, all named graphs) over HTTP. "
                     "Every option can also be set by an environment variable KZGRAPH_<OPTION> "
                     "(e.g. KZGRAPH_QUERY_TIMEOUT=5; lists comma-separated).",
@@ -242,7 +242,8 @@ def run_serve(args: argparse.Namespace) -> None:
     gc.collect()
     gc.freeze()
     configure_access_log(settings.access_log)
-    print(f"kzgraph: serving {settings.base_url}/sparql (query UI at {settings.base_url}/)")
+    print(f"kzgraph: serving {settings.base_url}/ (SPARQL endpoint and query UI at "
+          f"{settings.base_url}/sparql)")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
                 access_log=settings.access_log == "text",
                 forwarded_allow_ips=settings.forwarded_allow_ips)

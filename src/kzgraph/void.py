@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, XSD
 
 from kzgraph.namespaces import KZO, SRC
+
+if TYPE_CHECKING:
+    from kzgraph.web.state import Release
 
 __all__ = ["Distribution", "void_description"]
 
@@ -25,12 +29,18 @@ class Distribution:
     triples: int
 
 
-def void_description(dataset: Dataset, base_url: str, distributions: list[Distribution]) -> Graph:
+def void_description(dataset: Dataset, base_url: str, distributions: list[Distribution],
+                     release: Release | None = None) -> Graph:
+    """``release``: the version in service (``owl:versionInfo``) and when it was built."""
     graph = Graph()
-    for prefix, namespace in (("void", VOID), ("dcat", DCAT), ("dct", DCTERMS)):
+    for prefix, namespace in (("void", VOID), ("dcat", DCAT), ("dct", DCTERMS), ("owl", OWL)):
         graph.bind(prefix, namespace)
     node = URIRef(f"{base_url}/.well-known/void#kzgraph")
     _describe_dataset(graph, node, dataset, base_url)
+    if release is not None:
+        graph.add((node, OWL.versionInfo, Literal(release.version)))
+        graph.add((node, DCTERMS.modified, Literal(release.built.isoformat(timespec="seconds"),
+                                                   datatype=XSD.dateTime)))
     _partitions(graph, node, dataset)
     _linkset(graph, node, dataset)
     for distribution in distributions:

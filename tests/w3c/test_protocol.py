@@ -50,11 +50,14 @@ def w3c_server():
         yield server
 
 
-@pytest.fixture()
-def curated_server(tmp_path):
-    """Writes enabled; no shapes (the manifest's data is not kzgraph's), default graph allowed."""
+@pytest.fixture(scope="module")
+def curated_server(tmp_path_factory):
+    """Writes enabled; no shapes (the manifest's data is not kzgraph's), default graph allowed.
+    One server for every update test, in the manifest's order, as the suite is meant to run:
+    each test sets up the graphs it then checks."""
     dataset = protocol_dataset()
-    curator = Curator(dataset, DatasetFile(tmp_path), Graph(), named_graphs_only=False)
+    curator = Curator(dataset, DatasetFile(tmp_path_factory.mktemp("w3c")), Graph(),
+                      named_graphs_only=False)
     settings = Settings(query_workers=1, rate_limit_requests=0, access_log="off")
     app = create_app(dataset, settings, examples=[], curator=curator,
                      curator_tokens={TOKEN: "w3c"})

@@ -66,7 +66,9 @@ def listener():
 
 
 def server(dataset, **settings):
-    return LiveServer(create_app(dataset, Settings(**settings), examples=[]))
+    # Per-client limits are off here: these tests fire many queries from one address on purpose.
+    unlimited = {"rate_limit_requests": 0, "rate_limit_query_seconds": 0}
+    return LiveServer(create_app(dataset, Settings(**{**unlimited, **settings}), examples=[]))
 
 
 def ask(client: httpx.Client, query: str, **params) -> httpx.Response:
@@ -198,7 +200,7 @@ def test_health_answers_quickly_while_eight_runaway_queries_are_in_flight(datase
                 started = time.monotonic()
                 assert client.get("/health").status_code == 200
                 latencies.append(time.monotonic() - started)
-        assert min(latencies) < 0.1, latencies
+        assert sorted(latencies)[2] < 0.1, latencies  # the median of five
         assert all(f.result() == 503 for f in flying)
 
 

@@ -127,12 +127,13 @@ class RemoteExecutor:
         if self._local is not None:
             await self._local.reload({k: v for k, v in datasets.items() if k != REMOTE_DATASET})
 
-    async def run(self, job: Job, timeout: float) -> bytes:
-        """Run ``job``; raise QueryTimeout after ``timeout`` seconds (waiting included)."""
+    async def run(self, job: Job, timeout: float, timing: dict | None = None) -> bytes:
+        """Run ``job``; raise QueryTimeout after ``timeout`` seconds (waiting included);
+        ``timing["started"]``: when a connection took it (see ``WorkerPool.run``)."""
         if job.dataset != REMOTE_DATASET:
             if self._local is None:
                 raise BackendFailed(f"no dataset named {job.dataset!r} is served")
-            return await self._local.run(job, timeout)
+            return await self._local.run(job, timeout, timing)
         if _LOCAL_FUNCTIONS in job.query:
             raise BadRequest("kzf:match and kzf:score run only in kzgraph's own query engine, and "
                              "this server forwards queries to a SPARQL backend that lacks them; "
@@ -140,6 +141,8 @@ class RemoteExecutor:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         await self._acquire(timeout)
+        if timing is not None:
+            timing["started"] = loop.time()
         self._in_flight += 1
         try:
             remaining = max(deadline - loop.time(), 0.001)

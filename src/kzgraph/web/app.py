@@ -109,12 +109,14 @@ def create_app(
                        allow_credentials=False, allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type"], max_age=3600)
     app.include_router(KzgraphSparqlRouter(
-        lambda: served.dataset, pool, settings, examples, writer=writer, path="/sparql",
+        lambda: served.dataset, pool, settings, examples, writer=writer,
+        release_version=lambda: served.release.version, path="/sparql",
         title=TITLE, description=DESCRIPTION, version="0.1.0",
         public_url=f"{settings.base_url}/sparql",
     ))
     app.include_router(KzgraphSparqlRouter(
         lambda: served.view, pool, settings, load_wikidata_examples(), path="/wikidata/sparql",
+        release_version=lambda: served.release.version,
         dataset_name="wikidata", prefixes={k: str(v) for k, v in WIKIBASE_PREFIXES.items()},
         dataset_note="Wikidata's vocabulary, with the Wikidata Query Service's prefixes predefined",
         title=WIKIDATA_TITLE, description=WIKIDATA_DESCRIPTION, version="0.1.0",

@@ -118,7 +118,7 @@ def downloads_router(served: Served, base_url: str | None = None) -> APIRouter:
     async def void(request: Request) -> Response:
         media = negotiate(request.headers.get("accept"), list(VOID_FORMATS))
         base = base_url or str(request.base_url).rstrip("/")
-        body = void_description(served.dataset, base, built()[1]).serialize(format=VOID_FORMATS[media], encoding="utf-8")
+        body = void_description(served.dataset, base, built()[1], served.release).serialize(format=VOID_FORMATS[media], encoding="utf-8")
         return Response(body, media_type=media, headers={"Vary": "Accept"})
 
     return router

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import OWL, RDF, XSD
 
 from kzgraph.query.formats import GRAPH_FORMATS, RESULT_FORMATS
 from kzgraph.search import KZF
@@ -32,9 +32,11 @@ _FORMAT_IRIS = {
 }
 
 
-@lru_cache(maxsize=16)
-def service_description(dataset: Dataset, endpoint: str) -> Graph:
-    """The description of the endpoint at ``endpoint`` (cached: the dataset is read-only)."""
+@lru_cache(maxsize=4)  # a few endpoints × the release in service; old releases drop out
+def service_description(dataset: Dataset, endpoint: str, version: str | None = None,
+                        updates: bool = False) -> Graph:
+    """The description of the endpoint at ``endpoint`` (cached per release: a release is never
+    changed in place). ``version``: the release's version; ``updates``: curators may write."""
     graph = Graph()
     graph.bind("sd", SD)
     graph.bind("void", VOID)
@@ -43,6 +45,8 @@ def service_description(dataset: Dataset, endpoint: str) -> Graph:
     graph.add((service, RDF.type, SD.Service))
     graph.add((service, SD.endpoint, URIRef(endpoint)))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    if updates:  # for curators with a token only: the public is refused
+        graph.add((service, SD.supportedLanguage, SD.SPARQL11Update))
     for feature in (SD.UnionDefaultGraph, SD.BasicFederatedQuery):
         graph.add((service, SD.feature, feature))
     graph.bind("kzf", KZF)
@@ -51,7 +55,10 @@ def service_description(dataset: Dataset, endpoint: str) -> Graph:
         graph.add((function, RDF.type, SD.Function))
     for name in sorted({_FORMAT_IRIS[f.engine_name] for f in RESULT_FORMATS + GRAPH_FORMATS}):
         graph.add((service, SD.resultFormat, W3_FORMATS[name]))
-    graph.add((service, SD.defaultDataset, _describe_dataset(graph, dataset)))
+    described = _describe_dataset(graph, dataset)
+    graph.add((service, SD.defaultDataset, described))
+    if version is not None:
+        graph.add((described, OWL.versionInfo, Literal(version)))
     return graph
 
 

@@ -11,6 +11,7 @@ never loads a document named in a query.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from kzgraph.errors import (
     BadRequest,
     MethodNotAllowed,
     PayloadTooLarge,
+    QueryTimeout,
     RequestTimeout,
     ServiceNotAllowed,
     UnsupportedMediaType,
@@ -67,12 +69,13 @@ class KzgraphSparqlRouter(SparqlRouter):
 
     def __init__(self, dataset: Callable[[], Dataset], pool: WorkerPool, settings: Settings,
                  examples: list[Example], *, writer: Writer | None = None,
+                 release_version: Callable[[], str] | None = None,
                  dataset_name: str = "kzgraph",
                  prefixes: dict[str, str] | None = None,
                  dataset_note: str = "the default graph is the union of all graphs",
                  **kwargs) -> None:
-        """``dataset`` gives the dataset served now (a commit replaces it); ``writer`` takes
-        curators' updates (None: read-only); ``dataset_name`` names the pool's dataset the
+        """``dataset`` gives the dataset served now (a commit replaces it), ``release_version``
+        its version; ``writer`` takes curators' updates (None: read-only); ``dataset_name`` names the pool's dataset the
         queries run on; ``prefixes`` are predefined for every query (as the Wikidata Query
         Service predefines wd:, wdt:, …); ``dataset_note`` tells the query UI's readers what they
         query."""
@@ -84,6 +87,7 @@ class KzgraphSparqlRouter(SparqlRouter):
         self.examples = examples
         self._dataset = dataset
         self.writer = writer
+        self.release_version = release_version  # for the service description
         self.dataset_name = dataset_name
         self.prefixes = tuple(sorted((prefixes or {}).items()))
         self.dataset_note = dataset_note
@@ -138,8 +142,29 @@ class KzgraphSparqlRouter(SparqlRouter):
             service_timeout=self.settings.service_timeout,
             service_max_bytes=self.settings.service_max_bytes,
         )
-        payload = await self.pool.run(job, self.settings.query_timeout)
+        payload = await self.run(request, job)
         return Response(payload, media_type=_with_charset(chosen), headers={"Vary": "Accept"})
+
+    async def run(self, request: Request, job: Job) -> bytes:
+        """Run the job in the pool, telling the operations layer (metrics, access log, query-time
+        limits) what ran, for how long and how it ended."""
+        state = request.state
+        state.query_hash = hashlib.sha256(job.query.encode("utf-8")).hexdigest()[:16]
+        loop = asyncio.get_running_loop()
+        timing = {"asked": loop.time()}
+        state.query_outcome = "error"
+        try:
+            payload = await self.pool.run(job, self.settings.query_timeout, timing)
+            state.query_outcome = "ok"
+            return payload
+        except QueryTimeout:
+            state.query_outcome = "timeout"
+            raise
+        finally:
+            now = loop.time()
+            state.query_seconds = round(now - timing["asked"], 6)  # what the client waited
+            # what the engine spent: charged to the client's query time (0 if it never ran)
+            state.query_cost = round(now - timing.get("started", now), 6)
 
     async def update(self, request: Request, params: list[tuple[str, str]]) -> Response:
         """A protocol update operation: refused (403) unless a curator sends it."""
@@ -189,7 +214,9 @@ class KzgraphSparqlRouter(SparqlRouter):
         chosen = negotiate(request.headers.get("accept"), offered)
         if chosen == "text/html":
             return self.query_ui()
-        graph = service_description(self.dataset, self.endpoint_url(request))
+        graph = service_description(self.dataset, self.endpoint_url(request),
+                                    self.release_version() if self.release_version else None,
+                                    self.writer is not None)
         body = graph.serialize(format=SD_FORMATS[chosen], encoding="utf-8")
         return Response(body, media_type=chosen, headers={"Vary": "Accept"})
 
