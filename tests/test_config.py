@@ -23,3 +23,24 @@ def test_defaults():
 def test_bad_setting_is_a_usage_error(environ):
     with pytest.raises(UsageError):
         Settings.from_env(environ)
+
+
+def test_every_setting_is_documented_in_the_readme():
+    """The README's settings table names each setting's flag and environment variable."""
+    import dataclasses
+
+    from kzgraph import paths
+
+    rows = [line for line in (paths.home() / "README.md").read_text(encoding="utf-8").splitlines()
+            if line.startswith("| `--")]
+    for field in dataclasses.fields(Settings):
+        flag, env = "--" + field.name.replace("_", "-"), "KZGRAPH_" + field.name.upper()
+        assert any(f"`{flag}" in row and f"`{env}`" in row for row in rows), field.name
+
+
+@pytest.mark.parametrize("environ", [{"KZGRAPH_RATE_LIMIT_REQUESTS": "-1"},
+                                     {"KZGRAPH_ACCESS_LOG": "xml"}, {"KZGRAPH_READINESS": "soon"}])
+def test_limits_may_be_off_but_not_negative_and_choices_are_checked(environ):
+    with pytest.raises(UsageError):
+        Settings.from_env(environ)
+    assert Settings.from_env({"KZGRAPH_RATE_LIMIT_REQUESTS": "0"}).rate_limit_requests == 0

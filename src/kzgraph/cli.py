@@ -144,6 +144,8 @@ SETTING_HELP = {
                            "X-Forwarded-For, for rate limits and logs",
     "readiness": "validate: /ready once the data conforms to the shapes (checked at start and "
                  "on each new release); loaded: once loaded (for graphs too big for SHACL)",
+    "cache_bytes": "bytes of query answers kept for repeated queries (per release, with ETags); "
+                   "0: off",
 }
 
 

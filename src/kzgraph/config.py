@@ -16,7 +16,8 @@ from kzgraph.errors import UsageError
 __all__ = ["Settings", "WIKIDATA_QUERY_SERVICE"]
 
 _ENV_PREFIX = "KZGRAPH_"
-_ZERO_MEANS_OFF = {"reload_interval", "rate_limit_requests", "rate_limit_query_seconds"}
+_ZERO_MEANS_OFF = {"reload_interval", "rate_limit_requests", "rate_limit_query_seconds",
+                   "cache_bytes"}
 ACCESS_LOGS = ("json", "text", "off")
 READINESS = ("validate", "loaded")
 WIKIDATA_QUERY_SERVICE = "https://query.wikidata.org/sparql"
@@ -47,6 +48,7 @@ class Settings:
     access_log: str = "json"           # json (one JSON line per request), text (uvicorn's), off
     forwarded_allow_ips: str = "127.0.0.1"  # proxies whose X-Forwarded-For names the client
     readiness: str = "validate"        # /ready once the data conforms (validate) or is loaded
+    cache_bytes: int = 64_000_000      # query answers kept per release; 0: off
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -80,7 +80,7 @@ def test_ready_with_readiness_loaded_skips_the_check():
 def test_metrics_count_requests_queries_refusals_timeouts_and_the_data(dataset):
     runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     with serve(query_timeout=1.0) as server, httpx.Client(base_url=server.url, timeout=30) as client:
-        for _ in range(3):
+        for _ in range(3):  # the engine answers once; the cache twice
             assert client.get("/sparql", params={"query": COUNT}).status_code == 200
         assert client.get("/sparql", params={"query": "SELECT nonsense"}).status_code == 400
         assert client.get("/sparql", params={"query": runaway}).status_code == 503
@@ -88,7 +88,10 @@ def test_metrics_count_requests_queries_refusals_timeouts_and_the_data(dataset):
         ok = (("method", "GET"), ("route", "/sparql"), ("status", "200"))
         assert values[("kzgraph_http_requests_total", ok)] == 3
         assert values[("kzgraph_query_duration_seconds_count",
-                       (("endpoint", "/sparql"), ("outcome", "ok")))] == 3
+                       (("endpoint", "/sparql"), ("outcome", "ok")))] == 1
+        # misses: the count, and the two that failed in the engine (never kept)
+        assert values[("kzgraph_query_cache_total", (("result", "miss"),))] == 3
+        assert values[("kzgraph_query_cache_total", (("result", "hit"),))] == 2
         assert values[("kzgraph_queries_rejected_total",
                        (("endpoint", "/sparql"), ("reason", "query_syntax")))] == 1
         assert values[("kzgraph_query_timeouts_total", (("endpoint", "/sparql"),))] == 1

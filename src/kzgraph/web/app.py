@@ -17,6 +17,7 @@ from kzgraph.curation import Curator
 from kzgraph.dataset import load_dataset
 from kzgraph.errors import UsageError
 from kzgraph.examples import Example, load_examples, load_wikidata_examples
+from kzgraph.query.cache import ResultCache
 from kzgraph.query.remote import query_executor
 from kzgraph.validation import load_shapes
 from kzgraph.web.downloads import downloads_router
@@ -108,15 +109,17 @@ def create_app(
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                        allow_credentials=False, allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type"], max_age=3600)
+    cache = ResultCache(settings.cache_bytes)
+    app.state.cache = cache
     app.include_router(KzgraphSparqlRouter(
         lambda: served.dataset, pool, settings, examples, writer=writer,
-        release_version=lambda: served.release.version, path="/sparql",
+        release_version=lambda: served.release.version, cache=cache, path="/sparql",
         title=TITLE, description=DESCRIPTION, version="0.1.0",
         public_url=f"{settings.base_url}/sparql",
     ))
     app.include_router(KzgraphSparqlRouter(
         lambda: served.view, pool, settings, load_wikidata_examples(), path="/wikidata/sparql",
-        release_version=lambda: served.release.version,
+        release_version=lambda: served.release.version, cache=cache,
         dataset_name="wikidata", prefixes={k: str(v) for k, v in WIKIBASE_PREFIXES.items()},
         dataset_note="Wikidata's vocabulary, with the Wikidata Query Service's prefixes predefined",
         title=WIKIDATA_TITLE, description=WIKIDATA_DESCRIPTION, version="0.1.0",

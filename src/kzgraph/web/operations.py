@@ -98,6 +98,8 @@ class OperationsMiddleware:
                                                    template, seconds), ensure_ascii=False))
 
     def _count_query(self, endpoint: str, state: dict, status: int) -> None:
+        if state.get("cache"):
+            self.metrics.cache.labels(state["cache"]).inc()
         outcome = state.get("query_outcome")
         if outcome is not None:
             self.metrics.query_latency.labels(endpoint, outcome).observe(state["query_seconds"])
@@ -116,8 +118,8 @@ def _log_record(scope, state: dict, client: str, status: int, size: int, route: 
         "client": client, "method": scope["method"], "path": scope["path"], "route": route,
         "status": status, "bytes": size, "ms": round(seconds * 1000, 2),
     }
-    for key in ("query_hash", "query_seconds", "query_cost", "query_outcome", "error_code",
-                "curator"):
+    for key in ("query_hash", "query_seconds", "query_cost", "query_outcome", "cache",
+                "error_code", "curator"):
         if state.get(key) is not None:
             record[key] = state[key]
     return record

@@ -35,6 +35,7 @@ from kzgraph.errors import (
     UpdateRefused,
 )
 from kzgraph.examples import Example
+from kzgraph.query.cache import Answer, ResultCache, etag_of
 from kzgraph.query.formats import FORMAT_ALIASES, ResultFormat, formats_for
 from kzgraph.query.inspect import QueryShape, inspect_query
 from kzgraph.query.pool import WorkerPool
@@ -70,12 +71,13 @@ class KzgraphSparqlRouter(SparqlRouter):
     def __init__(self, dataset: Callable[[], Dataset], pool: WorkerPool, settings: Settings,
                  examples: list[Example], *, writer: Writer | None = None,
                  release_version: Callable[[], str] | None = None,
+                 cache: ResultCache | None = None,
                  dataset_name: str = "kzgraph",
                  prefixes: dict[str, str] | None = None,
                  dataset_note: str = "the default graph is the union of all graphs",
                  **kwargs) -> None:
         """``dataset`` gives the dataset served now (a commit replaces it), ``release_version``
-        its version; ``writer`` takes curators' updates (None: read-only); ``dataset_name`` names the pool's dataset the
+        its version (part of the key of ``cache``, the answers kept); ``writer`` takes curators' updates (None: read-only); ``dataset_name`` names the pool's dataset the
         queries run on; ``prefixes`` are predefined for every query (as the Wikidata Query
         Service predefines wd:, wdt:, …); ``dataset_note`` tells the query UI's readers what they
         query."""
@@ -87,7 +89,8 @@ class KzgraphSparqlRouter(SparqlRouter):
         self.examples = examples
         self._dataset = dataset
         self.writer = writer
-        self.release_version = release_version  # for the service description
+        self.release_version = release_version  # for the service description and the cache
+        self.cache = cache
         self.dataset_name = dataset_name
         self.prefixes = tuple(sorted((prefixes or {}).items()))
         self.dataset_note = dataset_note
@@ -142,14 +145,29 @@ class KzgraphSparqlRouter(SparqlRouter):
             service_timeout=self.settings.service_timeout,
             service_max_bytes=self.settings.service_max_bytes,
         )
-        payload = await self.run(request, job)
-        return Response(payload, media_type=_with_charset(chosen), headers={"Vary": "Accept"})
+        answer = await self.cached(request, job, cacheable=not shape.services)
+        headers = {"Vary": "Accept", "ETag": answer.etag}
+        if _matches(request.headers.get("if-none-match"), answer.etag):
+            return Response(status_code=304, headers=headers)
+        return Response(answer.payload, media_type=_with_charset(chosen), headers=headers)
+
+    async def cached(self, request: Request, job: Job, cacheable: bool) -> Answer:
+        """The answer from the cache, else from the engine (and then kept). SERVICE answers come
+        from elsewhere and may change without a new release: they are never kept."""
+        request.state.query_hash = hashlib.sha256(job.query.encode("utf-8")).hexdigest()[:16]
+        key = (self.release_version() if self.release_version else None, job)
+        if cacheable and self.cache is not None and self.cache.enabled:
+            hit = self.cache.get(key)
+            request.state.cache = "hit" if hit is not None else "miss"
+            if hit is not None:
+                return hit
+            return self.cache.put(key, await self.run(request, job))
+        return Answer(payload := await self.run(request, job), etag_of(payload))
 
     async def run(self, request: Request, job: Job) -> bytes:
         """Run the job in the pool, telling the operations layer (metrics, access log, query-time
         limits) what ran, for how long and how it ended."""
         state = request.state
-        state.query_hash = hashlib.sha256(job.query.encode("utf-8")).hexdigest()[:16]
         loop = asyncio.get_running_loop()
         timing = {"asked": loop.time()}
         state.query_outcome = "error"
@@ -247,6 +265,14 @@ def _after_comments(query: str, text: str) -> str:
     while head < len(lines) and lines[head].startswith("#"):
         head += 1
     return "".join(lines[:head]) + text + "".join(lines[head:])
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether a conditional request already holds this answer (RFC 9110, 13.1.2)."""
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags
 
 
 def _values(params: list[tuple[str, str]], name: str) -> list[str]:
