@@ -71,8 +71,26 @@ def parse_file(path: Path | str, dataset: Dataset, graph: URIRef | None = None) 
         target.parse(path, format=fmt)
     except BadSyntax as error:
         raise DataSyntaxError(path, f"syntax error: {error._why}", line=error.lines + 1) from None
-    except (ValueError, UnicodeDecodeError) as error:
-        raise DataSyntaxError(path, f"cannot parse as {fmt}: {error}") from None
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[:error.start].count(b"\n") + 1
+        raise DataSyntaxError(path, f"not UTF-8: {error.reason} at byte {error.start}",
+                              line=line) from None
+    except Exception as error:  # noqa: BLE001 - rdflib's parsers also fail with IndexError,
+        # AssertionError, ValueError… on malformed input: each is the file's fault, not a crash
+        raise DataSyntaxError(path, f"cannot parse as {fmt}: {type(error).__name__}: {error}",
+                              line=_parser_line(error)) from None
+
+
+def _parser_line(error: Exception) -> int | None:
+    """The line the notation3/TriG parser had reached when it failed: its innermost frame that
+    holds the text (``argstr``) and the position in it (``i``)."""
+    line, trace = None, error.__traceback__
+    while trace is not None:
+        local = trace.tb_frame.f_locals
+        if isinstance(local.get("argstr"), str) and isinstance(local.get("i"), int):
+            line = local["argstr"].count("\n", 0, local["i"]) + 1
+        trace = trace.tb_next
+    return line
 
 
 def add_claim_index(dataset: Dataset) -> None:

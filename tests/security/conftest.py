@@ -4,6 +4,8 @@ token: read-only), on loopback, with listeners that count every request reaching
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -60,3 +62,34 @@ def answers_normally(client: httpx.Client) -> bool:
     response = client.get("/sparql", params={"query": HEAD}, headers=ACCEPT)
     return (response.status_code == 200
             and [b["h"]["value"] for b in response.json()["results"]["bindings"]] == [MUSABAYEV])
+
+
+_BLANK = re.compile(r"_:\S+")
+
+
+def quads_checksum(lines: list[str]) -> str:
+    """sha256 of quads as sorted text lines, blank-node labels erased (each load may rename them)."""
+    canonical = sorted(_BLANK.sub("_:", line.strip()) for line in lines if line.strip())
+    return f"{len(canonical)}:" + hashlib.sha256("\n".join(canonical).encode("utf-8")).hexdigest()
+
+
+def served_checksum(client: httpx.Client, path: str = "/sparql") -> str:
+    """Checksum of every quad the query workers serve (named graphs and the default graph)."""
+    every_quad = ("SELECT ?g ?s ?p ?o WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } }")
+    response = client.post(path, data={"query": every_quad},
+                           headers={"Accept": "text/tab-separated-values"})
+    assert response.status_code == 200, response.text
+    return quads_checksum(response.text.splitlines()[1:])
+
+
+def dataset_checksum(dataset) -> str:
+    """Checksum of the in-process dataset object every app of the session was built from."""
+    return quads_checksum(dataset.serialize(format="nquads").splitlines())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dataset_unchanged_by_the_suite(dataset):
+    """However the suite attacks the servers, the dataset they serve ends as it began."""
+    before = dataset_checksum(dataset)
+    yield before
+    assert dataset_checksum(dataset) == before, "the security suite changed the dataset"
