@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+from rdflib.namespace import SKOS
 
-from kzgraph.namespaces import KZ, KZO
+from kzgraph.dataset import new_dataset
+from kzgraph.namespaces import KZ, KZO, ONTOLOGY_GRAPH, WD, WDT
 from kzgraph.wikidata import load_alignment
 from kzgraph.wikidata.facts import collect_statements
-
-PACKAGE = Path(__file__).resolve().parents[2] / "src" / "kzgraph" / "wikidata"
+from kzgraph.wikidata.vocabulary import SCHEMA
 
 
 def test_properties_and_classes_come_from_exact_matches(dataset):
@@ -27,11 +26,25 @@ def test_entities_come_from_the_links_file(dataset):
     assert KZ.KazCosmos not in entities
 
 
-def test_no_wikidata_id_is_hard_coded_outside_the_table():
-    pattern = re.compile(r"""["'][PQ]\d+["']""")
-    offenders = {path.name: pattern.findall(path.read_text(encoding="utf-8"))
-                 for path in PACKAGE.glob("*.py") if path.name != "alignment.py"}
-    assert not {name: ids for name, ids in offenders.items() if ids}
+def test_class_membership_properties_come_from_the_ontology(dataset):
+    alignment = load_alignment(dataset)
+    assert alignment.type_property == "P31"  # rdf:type skos:exactMatch wdt:P31
+    assert alignment.type_statements[KZO.Cosmonaut] == ("P106", "Q12634815")
+    assert KZO.Cosmonaut not in alignment.classes  # an occupation, not the class of instance of
+    assert alignment.type_pids == {"P31", "P106"}
+    assert alignment.properties[SCHEMA.url] == "P856"
+
+
+def test_the_mapping_follows_the_ontology_not_the_code():
+    dataset = new_dataset()
+    ontology = dataset.graph(ONTOLOGY_GRAPH)
+    ontology.add((KZO.Cosmonaut, SKOS.exactMatch, WD.Q11631))
+    ontology.add((KZO.Cosmonaut, KZO.wikidataTypeProperty, WDT.P106))
+    ontology.add((KZO.Person, SKOS.exactMatch, WD.Q5))
+    alignment = load_alignment(dataset)
+    assert alignment.type_statements == {KZO.Cosmonaut: ("P106", "Q11631")}
+    assert alignment.type_property is None and alignment.type_pids == {"P106"}
+    assert alignment.classes == {KZO.Person: "Q5"}
 
 
 def test_a_fact_stated_by_two_claims_is_one_statement_with_both_sources(dataset):

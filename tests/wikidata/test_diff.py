@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from kzgraph.errors import DataFileError
-from kzgraph.wikidata import diff, load_entity_files
+from kzgraph.wikidata import Value, diff, load_entity_files
+from kzgraph.wikidata.entities import entity_values, same_value
 from tests.wikidata.conftest import FIXTURES, data_files
 
 SAVED = FIXTURES / "entities"
@@ -30,6 +31,39 @@ def test_missing_on_wikidata(differences):
     assert ("missing-on-wikidata", "Q900000103", "P619", "2014") in differences
     assert ("missing-on-wikidata", "Q900000100", "P1813", "KazKosmos") in differences  # many names
     assert ("missing-on-wikidata", "Q900000102", "P176", "Q900000008") in differences  # many builders
+
+
+def test_the_agency_website_is_offered_when_wikidata_has_none(differences):
+    assert ("missing-on-wikidata", "Q900000100", "P856", "http://kazcosmos.gov.kz") in differences
+
+
+def website_claim(url: str) -> dict:
+    """An official-website statement as Special:EntityData writes it: a string value, datatype url."""
+    return {"mainsnak": {"snaktype": "value", "property": "P856", "datatype": "url",
+                         "datavalue": {"value": url, "type": "string"}},
+            "type": "statement", "id": "Q900000100$TEST-P856", "rank": "normal"}
+
+
+@pytest.mark.parametrize("theirs, kind", [
+    ("https://www.kazcosmos.gov.kz/", "same"),   # scheme, www. and the slash do not matter
+    ("http://KAZCOSMOS.gov.kz", "same"),
+    ("https://kazcosmos.gov.kz/en", "missing-on-wikidata"),  # another page is not the site
+    ("https://example.org/", "missing-on-wikidata"),
+])
+def test_the_agency_website_compared_with_wikidata(linked_dataset, tmp_path, theirs, kind):
+    entity = json.loads((SAVED / "Q900000100.json").read_text(encoding="utf-8"))
+    entity["entities"]["Q900000100"]["claims"]["P856"] = [website_claim(theirs)]
+    (tmp_path / "Q900000100.json").write_text(json.dumps(entity), encoding="utf-8")
+    found = [d for d in diff(linked_dataset, load_entity_files([tmp_path])) if d.pid == "P856"]
+    assert [(d.kind, d.ours.text) for d in found if d.ours] == [(kind, "http://kazcosmos.gov.kz")]
+    assert [d.theirs for d in found if d.kind == "missing-here"] == ([] if kind == "same" else
+                                                                   [(Value("url", theirs),)])
+
+
+def test_a_url_value_is_read_as_a_url_and_a_string_value_as_a_string():
+    values = entity_values({"claims": {"P856": [website_claim("https://kazcosmos.gov.kz")]}})
+    assert values == {"P856": [Value("url", "https://kazcosmos.gov.kz")]}
+    assert not same_value(Value("url", "http://kazcosmos.gov.kz"), Value("string", "kazcosmos.gov.kz"))
 
 
 def test_conflicting_single_values(differences):

@@ -55,6 +55,13 @@ def test_only_missing_facts_are_added(commands):
     assert not any(prop == "P31" and item == "Q900000102" for item, prop, _ in added)  # already there
 
 
+def test_the_agency_website_is_a_quoted_url_citing_the_article(commands):
+    website = [c for c in commands if c["property"] == "P856"]
+    assert [(c["item"], c["value"]) for c in website] == [("Q900000100", '"http://kazcosmos.gov.kz"')]
+    assert dict(website[0]["sources"])["S854"] == (
+        '"https://en.wikipedia.org/w/index.php?title=KazCosmos&oldid=1284504097"')  # the infobox
+
+
 def test_every_command_cites_the_article_or_a_reference(commands):
     for command in commands:
         sources = dict(command["sources"])

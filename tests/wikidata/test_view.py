@@ -11,7 +11,6 @@ from rdflib import Graph, URIRef
 
 from kzgraph.namespaces import KZ, WD
 from kzgraph.wikidata import build_view, load_alignment
-from kzgraph.wikidata.alignment import TYPE_STATEMENTS
 
 # Copied as one would write them for https://query.wikidata.org/ (with its standard prefixes).
 WDQS_PREFIXES = """PREFIX wd: <http://www.wikidata.org/entity/>
@@ -103,6 +102,22 @@ def test_cosmonauts_as_occupation(view, store):
                                            "Toktar Aubakirov"]
 
 
+def test_official_website_of_the_agency(view, store):
+    # the article gives the bare host name; a Wikidata URL value is absolute
+    found = rows(view, store, "SELECT ?agency ?site WHERE { ?agency wdt:P31 wd:Q31855 ; wdt:P856 ?site }")
+    assert found == [(str(KZ.KazCosmos), "http://kazcosmos.gov.kz")]
+    sourced = rows(view, store, """SELECT ?title WHERE {
+        ?agency p:P856 [ ps:P856 ?site ; prov:wasDerivedFrom/pr:P1476 ?title ] }""")
+    assert [title for (title,) in sourced] == ["KazCosmos"]  # the article: the infobox cites nothing
+
+
+def test_sources_are_references_never_items_with_statements(view):
+    # schema:url of the article is a reference URL, not the official website of the article
+    websites = set(view.subjects(URIRef("http://www.wikidata.org/prop/direct/P856"), None))
+    assert websites == {KZ.KazCosmos}
+    assert not any(str(s).startswith("https://w3id.org/kzgraph/source/") for s in view.subjects())
+
+
 def test_unlinked_entities_keep_kzgraph_iris(view):
     assert (KZ.KazCosmos, None, None) in view
     assert not any(str(s).startswith(str(WD)) and str(s).endswith("KazCosmos") for s in view.subjects())
@@ -111,7 +126,7 @@ def test_unlinked_entities_keep_kzgraph_iris(view):
 def test_every_wikidata_id_comes_from_the_links_file_or_the_ontology(dataset, view):
     alignment = load_alignment(dataset)
     known = set(alignment.entities.values()) | set(alignment.classes.values())
-    known |= {qid for _, qid in TYPE_STATEMENTS.values()}
+    known |= {qid for _, qid in alignment.type_statements.values()}
     used = {str(t)[len(str(WD)):] for triple in view for t in triple
             if isinstance(t, URIRef) and str(t).startswith(str(WD))}
     assert used and used <= known

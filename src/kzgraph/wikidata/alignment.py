@@ -1,54 +1,23 @@
 """Which kzgraph terms and entities correspond to which Wikidata ids: the one mapping table.
 
 Property and class ids come from the ontology (``skos:exactMatch wdt:P…`` / ``wd:Q…`` in
-``ontology/kzgraph.ttl``); entity ids from ``owl:sameAs wd:Q…`` in ``data/wikidata-links.trig``.
-The few ids the ontology does not (yet) state — ``rdf:type`` as P31, the reference and qualifier
-properties — are the static tables below, and nowhere else in the code.
+``ontology/kzgraph.ttl``, including those of ``rdf:type`` and ``schema:url``), and so does the
+property that states membership of a class where Wikidata does not use instance-of
+(``kzo:wikidataTypeProperty``); entity ids come from ``owl:sameAs wd:Q…`` in
+``data/wikidata-links.trig``. Wikidata's reference and qualifier properties, which no kzgraph term
+is aligned to, are the table of :mod:`kzgraph.wikidata.vocabulary`. No id is written in this module.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from rdflib import RDF, RDFS, Dataset, Literal, Namespace, URIRef
-from rdflib.namespace import DC, DCTERMS, OWL, SKOS
+from rdflib import RDF, RDFS, Dataset, Literal, URIRef
+from rdflib.namespace import OWL, SKOS
 
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH, WD, WDT
 
-__all__ = [
-    "QUALIFIER_PROPERTIES",
-    "REFERENCE_PROPERTIES",
-    "TYPE_PROPERTY",
-    "TYPE_STATEMENTS",
-    "Alignment",
-    "load_alignment",
-    "qid_of",
-]
-
-SCHEMA = Namespace("https://schema.org/")
-
-# rdf:type becomes "instance of"; the ontology aligns classes, not rdf:type itself.
-TYPE_PROPERTY = "P31"
-# Class membership Wikidata states with another property (kzo:Cosmonaut's modelling note).
-TYPE_STATEMENTS: dict[URIRef, tuple[str, str]] = {KZO.Cosmonaut: ("P106", "Q12634815")}
-# Source fields → reference properties (reference URL, title, publication date, retrieved,
-# archive date, author name string). Not in ../shared/wikidata/ids.tsv: the ontology should align
-# dct:title, dct:date, kzo:accessDate, kzo:archiveDate, dc:creator and schema:url to them.
-REFERENCE_PROPERTIES: dict[URIRef, str] = {
-    SCHEMA.url: "P854",
-    DCTERMS.title: "P1476",
-    DCTERMS.date: "P577",
-    KZO.accessDate: "P813",
-    KZO.archiveDate: "P2960",
-    DC.creator: "P2093",
-}
-# Qualifiers taken from the value of a statement: (statement property, value's property) → P-id
-# (start time, end time). Not in ids.tsv either; the ontology aligns kzo:startDate/endDate only
-# to schema.org.
-QUALIFIER_PROPERTIES: dict[tuple[URIRef, URIRef], str] = {
-    (KZO.astronautMission, KZO.launchDate): "P580",
-    (KZO.astronautMission, KZO.landingDate): "P582",
-}
+__all__ = ["Alignment", "load_alignment", "pid_of", "qid_of"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +30,21 @@ class Alignment:
     entities: dict[URIRef, str]
     superclasses: dict[URIRef, tuple[URIRef, ...]]
     functional: frozenset[str] = frozenset()
+    # kzo class → (P-id, Q-id) where Wikidata states membership with another property than
+    # instance of: the class's kzo:wikidataTypeProperty and its exact match. Such a class is not in
+    # ``classes``, so its members' instance-of comes from an aligned superclass.
+    type_statements: dict[URIRef, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def type_property(self) -> str | None:
+        """The P-id ``rdf:type`` is aligned to (instance of), None if the ontology gives none."""
+        return self.properties.get(RDF.type)
+
+    @property
+    def type_pids(self) -> frozenset[str]:
+        """Every property by which a statement says what kind of thing its item is."""
+        pids = {pid for pid, _ in self.type_statements.values()}
+        return frozenset(pids | ({self.type_property} if self.type_property else set()))
 
     def class_qid(self, cls: URIRef) -> str | None:
         """The Q-id of ``cls`` or of its nearest aligned superclass (breadth first)."""
@@ -82,16 +66,21 @@ def load_alignment(dataset: Dataset) -> Alignment:
     ontology = dataset.graph(ONTOLOGY_GRAPH)
     properties, classes = {}, {}
     for term, target in ontology.subject_objects(SKOS.exactMatch):
-        if str(target).startswith(str(WDT)):
-            properties[term] = str(target)[len(WDT):]
-        elif str(target).startswith(str(WD)):
-            classes[term] = str(target)[len(WD):]
+        if pid_of(target):
+            properties[term] = pid_of(target)
+        elif qid_of(target):
+            classes[term] = qid_of(target)
+    type_statements = {}
+    for cls, prop in ontology.subject_objects(KZO.wikidataTypeProperty):
+        if pid_of(prop) and cls in classes:
+            type_statements[cls] = (pid_of(prop), classes.pop(cls))
     superclasses: dict[URIRef, tuple[URIRef, ...]] = {}
     for cls, parent in ontology.subject_objects(RDFS.subClassOf):
         superclasses[cls] = superclasses.get(cls, ()) + (parent,)
     functional = frozenset(pid for term, pid in properties.items()
                            if (term, RDF.type, OWL.FunctionalProperty) in ontology)
-    return Alignment(properties, classes, linked_entities(dataset), superclasses, functional)
+    return Alignment(properties, classes, linked_entities(dataset), superclasses, functional,
+                     type_statements)
 
 
 def linked_entities(dataset: Dataset) -> dict[URIRef, str]:
@@ -105,10 +94,21 @@ def linked_entities(dataset: Dataset) -> dict[URIRef, str]:
 
 
 def qid_of(node: object) -> str | None:
-    """``Q123`` for ``wd:Q123``; None for anything else."""
+    """The item id of ``wd:Q…`` (``Q`` and digits); None for anything else."""
+    return _local_id(node, WD, "Q")
+
+
+def pid_of(node: object) -> str | None:
+    """The property id of ``wdt:P…`` (``P`` and digits); None for anything else."""
+    return _local_id(node, WDT, "P")
+
+
+def _local_id(node: object, namespace: str, letter: str) -> str | None:
     text = str(node)
-    if isinstance(node, URIRef) and text.startswith(str(WD)) and text[len(WD):][:1] == "Q":
-        return text[len(WD):]
+    local = text[len(namespace):]
+    if isinstance(node, URIRef) and text.startswith(str(namespace)) and local[:1] == letter \
+            and local[1:].isdigit():
+        return local
     return None
 
 

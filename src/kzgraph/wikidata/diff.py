@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rdflib import Dataset
 
-from kzgraph.wikidata.alignment import TYPE_PROPERTY, TYPE_STATEMENTS, Alignment, load_alignment
+from kzgraph.wikidata.alignment import Alignment, load_alignment
 from kzgraph.wikidata.entities import entity_values, load_entity_file, same_value
 from kzgraph.wikidata.facts import Statement, Value, collect_statements
 
@@ -56,8 +56,7 @@ def linked_statements(dataset: Dataset, alignment: Alignment | None = None) -> l
 def diff(dataset: Dataset, entities: dict[str, dict]) -> list[Difference]:
     """Differences for every linked item that ``entities`` holds (id → entity JSON)."""
     alignment = load_alignment(dataset)
-    modelled = set(alignment.properties.values()) | {TYPE_PROPERTY}
-    modelled |= {pid for pid, _ in TYPE_STATEMENTS.values()}
+    modelled = set(alignment.properties.values()) | alignment.type_pids
     differences = []
     statements = linked_statements(dataset, alignment)
     for qid in sorted({s.item for s in statements}, key=_numeric):

@@ -12,13 +12,15 @@ from pathlib import Path
 from kzgraph.errors import DataFileError, DataFileNotFound
 from kzgraph.wikidata.facts import Value
 
-__all__ = ["entity_names", "entity_values", "load_entity_file", "same_value", "wikidata_value"]
+__all__ = ["entity_names", "entity_values", "load_entity_file", "same_site", "same_value",
+           "wikidata_value"]
 
 _DATE_LENGTH = {11: 10, 10: 7, 9: 4}  # precision → characters of YYYY-MM-DD kept
 
 
-def wikidata_value(datavalue: dict) -> Value | None:
-    """A ``mainsnak.datavalue`` as a Value; None for kinds kzgraph never states."""
+def wikidata_value(datavalue: dict, datatype: str | None = None) -> Value | None:
+    """A ``mainsnak.datavalue`` as a Value; None for kinds kzgraph never states. ``datatype`` is the
+    snak's property datatype: a URL's datavalue is a plain string, only the datatype says URL."""
     kind, value = datavalue.get("type"), datavalue.get("value")
     if kind == "wikibase-entityid":
         return Value("item", value["id"])
@@ -29,7 +31,7 @@ def wikidata_value(datavalue: dict) -> Value | None:
     if kind == "quantity":
         return Value("quantity", _number(value["amount"]))
     if kind == "string":
-        return Value("string", value)
+        return Value("url" if datatype == "url" else "string", value)
     return None
 
 
@@ -54,7 +56,7 @@ def entity_values(entity: dict) -> dict[str, list[Value]]:
             snak = statement.get("mainsnak", {})
             if statement.get("rank") == "deprecated" or snak.get("snaktype") != "value":
                 continue
-            value = wikidata_value(snak.get("datavalue", {}))
+            value = wikidata_value(snak.get("datavalue", {}), snak.get("datatype"))
             if value is not None:
                 result.setdefault(pid, []).append(value)
     return result
@@ -77,7 +79,27 @@ def same_value(ours: Value, theirs: Value) -> bool:
         return ours.text[:length] == theirs.text[:length]
     if ours.kind == "quantity":
         return float(ours.text) == float(theirs.text)
+    if ours.kind == "url":
+        return same_site(ours.text, theirs.text)
     return (ours.text, ours.language) == (theirs.text, theirs.language)
+
+
+def same_site(ours: str, theirs: str) -> bool:
+    """Two URLs of the same web address: http or https, ``www.`` or not, a trailing slash or not,
+    and the host's case do not matter (the article names the agency's site by its bare host name,
+    Wikidata may state it with any of these)."""
+    return _site(ours) == _site(theirs)
+
+
+def _site(url: str) -> str:
+    rest = url.strip()
+    for scheme in ("https://", "http://"):
+        if rest.lower().startswith(scheme):
+            rest = rest[len(scheme):]
+            break
+    host, slash, path = rest.partition("/")
+    host = host.lower().removeprefix("www.")
+    return host + (slash + path).rstrip("/")
 
 
 def load_entity_file(path: Path) -> dict[str, dict]:

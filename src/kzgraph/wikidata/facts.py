@@ -4,7 +4,8 @@ One list of statements serves the RDF view, the diff and the QuickStatements exp
 is made from every triple of a claim graph whose property (or, for ``rdf:type``, class) the
 alignment maps to Wikidata; its references are the sources the claim derives from, with the
 article's reference data. Facts stated by several claims become one statement with several
-references.
+references. The sources themselves (what claims derive from) are never items with statements:
+their fields are the references' data.
 """
 
 from __future__ import annotations
@@ -18,15 +19,8 @@ from rdflib.namespace import PROV, XSD
 
 from kzgraph.dataset import PROVENANCE_GRAPH
 from kzgraph.namespaces import KZO
-from kzgraph.wikidata.alignment import (
-    QUALIFIER_PROPERTIES,
-    REFERENCE_PROPERTIES,
-    SCHEMA,
-    TYPE_PROPERTY,
-    TYPE_STATEMENTS,
-    Alignment,
-    load_alignment,
-)
+from kzgraph.wikidata.alignment import Alignment, load_alignment
+from kzgraph.wikidata.vocabulary import QUALIFIER_PROPERTIES, REFERENCE_PROPERTIES, SCHEMA
 
 __all__ = ["Reference", "Statement", "Value", "collect_statements", "to_value"]
 
@@ -97,27 +91,42 @@ def _literal_value(literal: Literal) -> Value | None:
     if literal.datatype in _QUANTITY_TYPES:
         return Value("quantity", str(literal.toPython()))
     if literal.datatype == XSD.anyURI:
-        return Value("url", str(literal))
+        return Value("url", absolute_url(str(literal)))
     if literal.datatype in (None, XSD.string):
         return Value("string", str(literal))
     return None
 
 
+def absolute_url(text: str) -> str:
+    """A URL with its scheme: a bare host name (the article's 'Website kazcosmos.gov.kz') gets
+    ``http://``, the scheme Wikipedia's URL template links such a name with, because a Wikidata
+    URL value must be absolute."""
+    return text if _has_scheme(text) else "http://" + text
+
+
+def _has_scheme(text: str) -> bool:
+    scheme, colon, _ = text.partition(":")
+    return bool(colon) and scheme[:1].isalpha() and all(c.isalnum() or c in "+-." for c in scheme)
+
+
 def collect_statements(dataset: Dataset, alignment: Alignment | None = None) -> list[Statement]:
     """Every fact of the claim graphs that the alignment maps to Wikidata, sorted."""
     alignment = alignment or load_alignment(dataset)
+    claims = sorted(dataset.graph(PROVENANCE_GRAPH).subjects(RDF.type, KZO.Claim))
+    sources = {source for claim in claims for source in dataset.objects(claim, PROV.wasDerivedFrom)}
     found: dict[tuple, tuple[set, set]] = {}
-    for claim in sorted(dataset.graph(PROVENANCE_GRAPH).subjects(RDF.type, KZO.Claim)):
-        for subject, pid, value, origin in _claim_facts(dataset, claim, alignment):
+    for claim in claims:
+        for subject, pid, value, origin in _claim_facts(dataset, claim, alignment, sources):
             claims, origins = found.setdefault((subject, pid, value), (set(), set()))
             claims.add(claim)
             origins.add(origin)
     return [_statement(dataset, alignment, key, *seen) for key, seen in sorted(found.items())]
 
 
-def _claim_facts(dataset: Dataset, claim: URIRef, alignment: Alignment) -> Iterator[tuple]:
+def _claim_facts(dataset: Dataset, claim: URIRef, alignment: Alignment,
+                 sources: set) -> Iterator[tuple]:
     for subject, prop, obj in dataset.graph(claim):
-        if not isinstance(subject, URIRef):
+        if not isinstance(subject, URIRef) or subject in sources:
             continue
         for pid, value in _mapped(dataset, prop, obj, alignment):
             yield subject, pid, value, (prop, obj)
@@ -126,10 +135,10 @@ def _claim_facts(dataset: Dataset, claim: URIRef, alignment: Alignment) -> Itera
 def _mapped(dataset: Dataset, prop, obj, alignment: Alignment) -> Iterator[tuple[str, Value]]:
     if prop == RDF.type:
         qid = alignment.class_qid(obj)
-        if qid:
-            yield TYPE_PROPERTY, Value("item", qid)
-        if obj in TYPE_STATEMENTS:
-            pid, qid = TYPE_STATEMENTS[obj]
+        if qid and alignment.type_property:
+            yield alignment.type_property, Value("item", qid)
+        if obj in alignment.type_statements:
+            pid, qid = alignment.type_statements[obj]
             yield pid, Value("item", qid)
     elif prop in alignment.properties:
         value = _quantity_node(dataset, obj) if isinstance(obj, (URIRef, BNode)) else None

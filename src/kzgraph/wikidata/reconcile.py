@@ -17,7 +17,7 @@ from rdflib import Dataset, URIRef
 
 from kzgraph.errors import DataFileError, LinkRejected, UsageError
 from kzgraph.namespaces import KZ, KZO
-from kzgraph.wikidata.alignment import TYPE_PROPERTY, TYPE_STATEMENTS, labels_of, load_alignment
+from kzgraph.wikidata.alignment import labels_of, load_alignment
 from kzgraph.wikidata.client import WikidataClient
 from kzgraph.wikidata.entities import entity_names, entity_values, same_value
 from kzgraph.wikidata.facts import Statement, collect_statements
@@ -28,7 +28,6 @@ __all__ = ["Candidate", "Finding", "Proposal", "accept", "add_accepted", "propos
 Progress = Callable[[int, int, str], None]
 THRESHOLD = 0.7  # a candidate below it is never proposed, only listed for review
 MARGIN = 0.2     # nor one whose runner-up scores within this much
-_TYPE_PIDS = {TYPE_PROPERTY} | {pid for pid, _ in TYPE_STATEMENTS.values()}
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,8 @@ def verify(dataset: Dataset, client: WikidataClient, progress: Progress | None =
     answers = client.get_entities(alignment.entities.values())
     findings = []
     for number, (entity, qid) in enumerate(sorted(alignment.entities.items()), 1):
-        found = check_link(dataset, statements, entity, qid, answers.get(qid), client.settings.language)
+        found = check_link(dataset, statements, entity, qid, answers.get(qid), client.settings.language,
+                           alignment.type_pids)
         findings.extend(found or [Finding(str(entity), qid, "ok")])
         if progress:
             progress(number, len(alignment.entities), qid)
@@ -71,7 +71,7 @@ def verify(dataset: Dataset, client: WikidataClient, progress: Progress | None =
 
 
 def check_link(dataset: Dataset, statements: list[Statement], entity: URIRef, qid: str,
-               answer: dict | None, language: str) -> list[Finding]:
+               answer: dict | None, language: str, type_pids: frozenset[str]) -> list[Finding]:
     if answer is None or "missing" in answer:
         return [Finding(str(entity), qid, "missing", f"{qid} does not exist (deleted?)")]
     target = answer.get("redirects", {}).get("to") or answer.get("id", qid)
@@ -83,45 +83,46 @@ def check_link(dataset: Dataset, statements: list[Statement], entity: URIRef, qi
     if not {n.casefold() for n in ours} & {n.casefold() for n in [label, *aliases]}:
         problems.append(Finding(str(entity), qid, "label",
                                 f"Wikidata label {label!r} (aliases {aliases}) matches none of {ours}"))
-    expected = _types(statements, entity)
-    theirs = {v.text for pid in _TYPE_PIDS for v in entity_values(answer).get(pid, [])}
+    expected = _types(statements, entity, type_pids)
+    theirs = {v.text for pid in type_pids for v in entity_values(answer).get(pid, [])}
     if expected and theirs and not expected & theirs:
         problems.append(Finding(str(entity), qid, "type",
                                 f"instance of {sorted(theirs)}, expected one of {sorted(expected)}"))
     return problems
 
 
-def _types(statements: list[Statement], entity: URIRef) -> set[str]:
-    return {s.value.text for s in statements if s.subject == entity and s.pid in _TYPE_PIDS}
+def _types(statements: list[Statement], entity: URIRef, type_pids: frozenset[str]) -> set[str]:
+    return {s.value.text for s in statements if s.subject == entity and s.pid in type_pids}
 
 
 def reconcile(dataset: Dataset, client: WikidataClient, entities: Iterable[URIRef] | None = None,
               progress: Progress | None = None) -> list[Proposal]:
     """Scored candidates for each unlinked entity (default: every kzo:Unverified one)."""
-    statements = collect_statements(dataset)
+    alignment = load_alignment(dataset)
+    statements = collect_statements(dataset, alignment)
     targets = sorted(entities or dataset.subjects(KZO.wikidataStatus, KZO.Unverified))
     proposals = []
     for number, entity in enumerate(targets, 1):
-        proposals.append(propose(dataset, client, statements, entity))
+        proposals.append(propose(dataset, client, statements, entity, alignment.type_pids))
         if progress:
             progress(number, len(targets), str(entity))
     return proposals
 
 
 def propose(dataset: Dataset, client: WikidataClient, statements: list[Statement],
-            entity: URIRef) -> Proposal:
+            entity: URIRef, type_pids: frozenset[str]) -> Proposal:
     names = [str(name) for name in labels_of(dataset, entity)]
     found = {hit["id"] for name in dict.fromkeys(names) for hit in client.search(name)}
     answers = client.get_entities(found) if found else {}
     ours = [s for s in statements if s.subject == entity]
-    candidates = sorted((candidate(qid, answer, names, ours, client.settings.language)
+    candidates = sorted((candidate(qid, answer, names, ours, client.settings.language, type_pids)
                          for qid, answer in answers.items() if "missing" not in answer),
                         key=lambda c: (-c.score, c.qid))
     return Proposal(str(entity), names[0] if names else "", _status(candidates), candidates)
 
 
 def candidate(qid: str, answer: dict, names: list[str], ours: list[Statement],
-              language: str) -> Candidate:
+              language: str, type_pids: frozenset[str]) -> Candidate:
     label, aliases, description = entity_names(answer, language)
     folded = {n.casefold() for n in names}
     score, evidence = 0.0, []
@@ -132,8 +133,8 @@ def candidate(qid: str, answer: dict, names: list[str], ours: list[Statement],
     theirs = entity_values(answer)
     for statement in ours:
         values = theirs.get(statement.pid, [])
-        if statement.pid in _TYPE_PIDS and any(same_value(statement.value, v) for v in values):
-            score += 0.3 / max(1, len(_types(ours, statement.subject)))
+        if statement.pid in type_pids and any(same_value(statement.value, v) for v in values):
+            score += 0.3 / max(1, len(_types(ours, statement.subject, type_pids)))
             evidence.append(f"{statement.pid} {statement.value.text} as expected")
         elif statement.value.kind == "time" and values:
             agrees = any(same_value(statement.value, v) for v in values)
@@ -165,15 +166,17 @@ def resolve_entity(dataset: Dataset, name: str) -> URIRef:
 
 def accept(dataset: Dataset, client: WikidataClient, entity: URIRef, qid: str) -> dict:
     """Check ``qid`` (exists, not a redirect) and return the record of its acceptance."""
-    if entity in load_alignment(dataset).entities:
+    alignment = load_alignment(dataset)
+    if entity in alignment.entities:
         raise UsageError(f"{entity} is already linked; verify it instead")
     answer = client.get_entities([qid]).get(qid)
-    problems = check_link(dataset, [], entity, qid, answer, client.settings.language)
+    problems = check_link(dataset, [], entity, qid, answer, client.settings.language,
+                          alignment.type_pids)
     if problems and problems[0].status in ("missing", "redirected"):
         raise LinkRejected(f"cannot accept {qid} for {entity}: {problems[0].detail}")
-    statements = [s for s in collect_statements(dataset) if s.subject == entity]
+    statements = [s for s in collect_statements(dataset, alignment) if s.subject == entity]
     names = [str(name) for name in labels_of(dataset, entity)]
-    found = candidate(qid, answer, names, statements, client.settings.language)
+    found = candidate(qid, answer, names, statements, client.settings.language, alignment.type_pids)
     return {"entity": str(entity), "qid": qid, "label": found.label,
             "description": found.description, "score": found.score, "evidence": found.evidence,
             "checked": datetime.now(timezone.utc).isoformat(timespec="seconds"),

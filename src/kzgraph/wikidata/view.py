@@ -17,8 +17,9 @@ from rdflib.namespace import PROV, SKOS, XSD
 
 from kzgraph.dataset import new_dataset
 from kzgraph.namespaces import KZ, KZG, WD, WDT
-from kzgraph.wikidata.alignment import SCHEMA, labels_of, load_alignment
+from kzgraph.wikidata.alignment import labels_of, load_alignment
 from kzgraph.wikidata.facts import Reference, Statement, Value, collect_statements
+from kzgraph.wikidata.vocabulary import SCHEMA
 
 __all__ = ["VIEW_GRAPH", "WIKIBASE_PREFIXES", "build_view", "view_dataset", "wikidata_time"]
 
