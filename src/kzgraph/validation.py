@@ -61,8 +61,9 @@ class ValidationReport:
 
     def summary(self) -> str:
         verdict = "Conforms" if self.conforms else "Does not conform"
-        return (f"{verdict}: {self.triples} triples in {len(self.files)} file(s), "
-                f"{self.shapes} shapes, {len(self.results)} violation(s)")
+        where = f" in {len(self.files)} file(s)" if self.files else ""
+        return (f"{verdict}: {self.triples} triples{where}, {self.shapes} shapes, "
+                f"{len(self.results)} violation(s)")
 
     def lines(self) -> list[str]:
         """The report as readable lines, one block per result."""

@@ -92,6 +92,7 @@ def create_app(
         finally:
             for task in tasks:
                 task.cancel()
+            releases.close()
             await pool.close()
 
     app = FastAPI(title=TITLE, description=DESCRIPTION, version="0.1.0", lifespan=lifespan)

@@ -15,19 +15,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Dataset, Graph
 
+from kzgraph.dataset import new_dataset
 from kzgraph.errors import KzgraphError
 from kzgraph.query.pool import WorkerPool
 from kzgraph.validation import ValidationReport, validate_dataset
 from kzgraph.web.state import Release, Served
 
-__all__ = ["DataWatcher", "Releases", "ValidationState"]
+__all__ = ["DataWatcher", "Releases", "ValidationState", "validate_nquads"]
 
 log = logging.getLogger("kzgraph.releases")
 
@@ -52,6 +56,8 @@ class Releases:
         self.validates = validates
         self.lock = asyncio.Lock()
         self.validation = ValidationState(served.release.digest, None)
+        self._checker: ProcessPoolExecutor | None = None
+        self._shapes_turtle: bytes | None = None
         # Told (source, release) of every swap, and ("rejected", None) of refused files.
         self.listeners: list[Callable[[str, Release | None], None]] = []
 
@@ -65,14 +71,31 @@ class Releases:
                  len(release.dataset))
 
     async def validate_current(self) -> ValidationReport:
-        """Check the release in service against the shapes (off the event loop)."""
+        """Check the release in service against the shapes."""
         release = self.served.release
-        report = await asyncio.to_thread(self.check, release.dataset)
+        report = await self.check(release)
         self.validation = ValidationState(release.digest, report)
         return report
 
-    def check(self, dataset: Dataset) -> ValidationReport:
-        return validate_dataset(dataset, self._shapes())
+    async def check(self, release: Release) -> ValidationReport:
+        """Validate in a separate process: pySHACL is pure Python and takes minutes on big
+        graphs, which in this process would hold the interpreter lock against every request."""
+        if self._checker is None:
+            self._checker = ProcessPoolExecutor(max_workers=1,
+                                                mp_context=multiprocessing.get_context("spawn"))
+        if self._shapes_turtle is None:
+            self._shapes_turtle = self._shapes().serialize(format="turtle", encoding="utf-8")
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._checker, validate_nquads,
+                                              release.nquads["kzgraph"], self._shapes_turtle)
+        except BrokenProcessPool:
+            self._checker = None  # the checker died (killed, out of memory): a new one next time
+            raise
+
+    def close(self) -> None:
+        if self._checker is not None:
+            self._checker.shutdown(wait=False, cancel_futures=True)
 
     def mark_valid(self, release: Release, report: ValidationReport) -> None:
         self.validation = ValidationState(release.digest, report)
@@ -112,7 +135,7 @@ class DataWatcher:
                 return False  # e.g. the file a curator's commit just wrote
             report = None
             if self.releases.validates:
-                report = await asyncio.to_thread(self.releases.check, release.dataset)
+                report = await self.releases.check(release)
                 if not report.conforms:
                     return self._reject(f"the changed data files do not conform: {report.summary()}")
             await self.releases.publish(release, "files")
@@ -127,6 +150,15 @@ class DataWatcher:
         for listener in self.releases.listeners:
             listener("rejected", None)
         return False
+
+
+def validate_nquads(nquads: bytes, shapes_turtle: bytes) -> ValidationReport:
+    """Validate a release given as N-Quads (ontology graph included); runs in the checker process."""
+    dataset = new_dataset()
+    dataset.parse(data=nquads, format="nquads")
+    report = validate_dataset(dataset, Graph().parse(data=shapes_turtle, format="turtle"))
+    report.graph = None  # the RDF form of the report is not needed here, nor worth the pickling
+    return report
 
 
 def signature(files: Sequence[Path]) -> tuple:
