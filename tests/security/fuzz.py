@@ -31,6 +31,7 @@ class Tally:
 
     requests: int = 0
     statuses: Counter = field(default_factory=Counter)
+    codes: Counter = field(default_factory=Counter)  # (status, JSON error code) of the errors
     failures: list[str] = field(default_factory=list)  # broken promises, described
     hangs: int = 0
     slowest: float = 0.0
@@ -48,6 +49,8 @@ class Tally:
             self.failures.append(f"no answer: {description}")
             return
         self.statuses[response.status_code] += 1
+        if response.status_code >= 400:
+            self.codes[(response.status_code, _error_code(response))] += 1
         for broken in broken_promises(response, seconds, timeout):
             if broken == "hang":
                 self.hangs += 1

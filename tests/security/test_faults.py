@@ -72,3 +72,56 @@ def test_one_dead_idle_worker_costs_no_client_an_error(pool_server):
     with concurrent.futures.ThreadPoolExecutor(4) as clients:
         answers = list(clients.map(lambda _: answers_normally(client), range(20)))
     assert answers == [True] * 20
+
+
+def test_workers_die_with_a_killed_server_even_mid_query(tmp_path):
+    """SIGKILL of the server (the OOM killer, an operator) must not leave a worker computing a
+    runaway query on its own."""
+    import subprocess
+    import sys
+
+    from ..conftest import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KZGRAPH_")}
+    env.update(KZGRAPH_ACCESS_LOG="off", KZGRAPH_RELOAD_INTERVAL="0", KZGRAPH_QUERY_TIMEOUT="60")
+    with open(tmp_path / "server.log", "wb") as log:
+        server = subprocess.Popen([sys.executable, "-m", "kzgraph", "serve", "--port", str(port)],
+                                  env=env, stdout=log, stderr=log)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        children = [int(pid) for task in os.listdir(f"/proc/{server.pid}/task")
+                    for pid in open(f"/proc/{server.pid}/task/{task}/children").read().split()]
+        with concurrent.futures.ThreadPoolExecutor(2) as clients:
+            for _ in range(2):  # both workers busy with a runaway query
+                clients.submit(_quietly, url, RUNAWAY)
+            time.sleep(1.5)
+            server.kill()
+            server.wait(timeout=10)
+            time.sleep(1.0)
+            alive = [pid for pid in children if _running(pid)]
+    finally:
+        server.kill()
+    assert alive == [], f"workers outlived the server: {alive}"
+
+
+def _quietly(url: str, text: str) -> None:
+    try:
+        httpx.post(f"{url}/sparql", data={"query": text}, timeout=60)
+    except httpx.HTTPError:
+        pass  # the server was killed under it
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False

@@ -17,7 +17,7 @@ from .conftest import answers_normally, public_app
 from .fuzz import Tally, disguised_services, requests, send_and_record, sparql
 
 TIMEOUT = 2.0
-SHORT = settings(max_examples=250, deadline=None, database=None,
+SHORT = settings(max_examples=150, deadline=None, database=None,
                  suppress_health_check=list(HealthCheck))
 
 

@@ -7,6 +7,7 @@ answers each job with ("ok", bytes) or ("error", kind, message).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
@@ -57,9 +58,24 @@ class _CappedBuffer:
         return b"".join(self.parts)
 
 
+# Oxigraph's SPARQL parser and evaluator recurse once per operator of a chain such as
+# 1+1+…+1: a query within the length cap overflowed the 8 MiB main-thread stack and killed the
+# worker. Jobs run in a thread whose stack is reserved (virtual memory, not resident) big enough
+# for the longest query the length cap lets through (50,000 operators need under 256 MiB).
+JOB_STACK_BYTES = 512 * 1024 * 1024
+
+
 def serve_jobs(connection: Connection, datasets: dict[str, bytes]) -> None:
-    """Process entry point: load each dataset (name → N-Quads), then answer jobs until told to
-    stop (None)."""
+    """Process entry point: answer jobs in a thread with a deep stack (see JOB_STACK_BYTES)."""
+    _die_with_the_server()
+    threading.stack_size(JOB_STACK_BYTES)
+    runner = threading.Thread(target=_serve, args=(connection, datasets), name="kzgraph-jobs")
+    runner.start()
+    runner.join()
+
+
+def _serve(connection: Connection, datasets: dict[str, bytes]) -> None:
+    """Load each dataset (name → N-Quads), then answer jobs until told to stop (None)."""
     stores = {name: _load(nquads) for name, nquads in datasets.items()}
     guard = _LazyGuard()
     connection.send(("ready",))
@@ -68,6 +84,23 @@ def serve_jobs(connection: Connection, datasets: dict[str, bytes]) -> None:
         if job is None:
             return
         connection.send(_answer(stores[job.dataset], job, guard))
+
+
+def _die_with_the_server() -> None:
+    """Have Linux kill this process when the server dies, even by SIGKILL: an idle worker would
+    notice the closed pipe, but one running a runaway query would compute on, alone."""
+    import ctypes
+    import multiprocessing
+    import os
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the pipe's end still stops an idle worker
+        return
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # it died before prctl took effect
+        os._exit(1)
 
 
 class _LazyGuard:
