@@ -84,7 +84,10 @@ def test_workers_die_with_a_killed_server_even_mid_query(tmp_path):
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KZGRAPH_")}
-    env.update(KZGRAPH_ACCESS_LOG="off", KZGRAPH_RELOAD_INTERVAL="0", KZGRAPH_QUERY_TIMEOUT="60")
+    # readiness "loaded": no SHACL checker process, so every child is a query worker (or the
+    # multiprocessing resource tracker, which ends with them)
+    env.update(KZGRAPH_ACCESS_LOG="off", KZGRAPH_RELOAD_INTERVAL="0", KZGRAPH_QUERY_TIMEOUT="60",
+               KZGRAPH_READINESS="loaded")
     with open(tmp_path / "server.log", "wb") as log:
         server = subprocess.Popen([sys.executable, "-m", "kzgraph", "serve", "--port", str(port)],
                                   env=env, stdout=log, stderr=log)
