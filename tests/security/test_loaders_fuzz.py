@@ -11,6 +11,7 @@ import io
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -49,14 +50,20 @@ mutations = st.builds(
     st.lists(st.tuples(st.sampled_from(["insert", "insert", "delete", "truncate", "swap"]),
                        st.floats(0, 1), st.sampled_from(PIECES)), min_size=1, max_size=4))
 LOCATED = re.compile(r"\S+\.(trig|ttl):\d+")
+FUZZ = dict(deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 
-@settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-@given(mutations)
-def test_mutated_files_load_or_fail_with_a_located_error(tmp_path_factory, mutation):
+def written(tmp_path_factory, mutation) -> Path:
     name, data = mutation
     path = tmp_path_factory.mktemp("fuzz") / name
     path.write_bytes(data)
+    return path
+
+
+@settings(max_examples=150, **FUZZ)
+@given(mutations)
+def test_mutated_files_load_or_fail_with_a_located_error(tmp_path_factory, mutation):
+    path = written(tmp_path_factory, mutation)
     try:
         load_dataset([path])
     except DataSyntaxError as error:
@@ -66,12 +73,10 @@ def test_mutated_files_load_or_fail_with_a_located_error(tmp_path_factory, mutat
         assert error.path == path
 
 
-@settings(max_examples=10, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=10, **FUZZ)
 @given(mutations)
 def test_validate_on_mutated_files_exits_0_1_or_2_without_a_traceback(tmp_path_factory, mutation):
-    name, data = mutation
-    path = tmp_path_factory.mktemp("fuzz") / name
-    path.write_bytes(data)
+    path = written(tmp_path_factory, mutation)
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(["validate", str(path)])
