@@ -1,6 +1,7 @@
 """Benchmark kzgraph against its peers, side by side in one run, over HTTP on loopback.
 
-Peers: kzgraph (`kzgraph serve`), stock rdflib-endpoint (`rdflib-endpoint serve`), the Oxigraph
+Peers: kzgraph (`kzgraph serve`; and `kzgraph-nocache`, the same without its result cache, since
+the benchmark repeats each query), stock rdflib-endpoint (`rdflib-endpoint serve`), the Oxigraph
 server (`oxigraph serve-read-only`, PyPI package `oxigraph`), and pyoxigraph in memory (queries
 in-process, no HTTP: the floor). For each synthetic graph size it reports load time (start until
 the first answer), RSS of the server's process tree, median and p95 latency per query, and
@@ -68,8 +69,14 @@ def tree_rss_mib(pid: int) -> float:
 
 
 def server_commands(peer: str, data: Path, port: int, workdir: Path) -> list[list[str]]:
-    if peer == "kzgraph":
-        return [[str(BIN / "kzgraph"), "serve", str(data), "--port", str(port), "--query-timeout", "120"]]
+    if peer.startswith("kzgraph"):
+        # Rate limits off: the benchmark is one client address sending thousands of requests a
+        # minute, which the per-client limits are there to refuse. Readiness "loaded": SHACL
+        # validation (timed on its own below) would otherwise run during the measurements.
+        command = [str(BIN / "kzgraph"), "serve", str(data), "--port", str(port),
+                   "--query-timeout", "120", "--rate-limit-requests", "0",
+                   "--rate-limit-query-seconds", "0", "--readiness", "loaded"]
+        return [command + (["--cache-bytes", "0"] if peer == "kzgraph-nocache" else [])]
     if peer == "rdflib-endpoint":
         return [[str(BIN / "rdflib-endpoint"), "serve", str(data), "--host", "127.0.0.1", "--port", str(port)]]
     store = workdir / "oxigraph-store"
@@ -80,7 +87,8 @@ def server_commands(peer: str, data: Path, port: int, workdir: Path) -> list[lis
 
 
 def endpoint_path(peer: str) -> str:
-    return {"oxigraph": "/query", "kzgraph": "/sparql", "rdflib-endpoint": "/"}[peer]
+    return {"oxigraph": "/query", "kzgraph": "/sparql", "kzgraph-nocache": "/sparql",
+            "rdflib-endpoint": "/"}[peer]
 
 
 def start(peer: str, data: Path, workdir: Path, timeout: float) -> tuple[subprocess.Popen, str, float]:
@@ -216,7 +224,10 @@ def _latency_cell(result: Measured, name: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--peers", nargs="+", default=["oxigraph", "kzgraph", "rdflib-endpoint"])
+    parser.add_argument("--peers", nargs="+",
+                        default=["oxigraph", "kzgraph", "kzgraph-nocache", "rdflib-endpoint"],
+                        help="kzgraph answers repeated queries from its result cache; "
+                             "kzgraph-nocache is the same server with --cache-bytes 0")
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=5.0)

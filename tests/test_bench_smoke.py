@@ -11,6 +11,7 @@ def test_benchmark_smoke_run_reports_every_query_for_kzgraph_and_oxigraph(tmp_pa
     output = tmp_path / "results.md"
     result = subprocess.run(
         [sys.executable, str(BENCH), "--sizes", "1000", "--peers", "oxigraph", "kzgraph",
+         "kzgraph-nocache",
          "--reps", "2", "--seconds", "0.5", "--clients", "2", "-o", str(output)],
         capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -19,4 +20,4 @@ def test_benchmark_smoke_run_reports_every_query_for_kzgraph_and_oxigraph(tmp_pa
                   "named-graph", "describe"):
         row = next(line for line in table.splitlines() if line.startswith(f"| {query} |"))
         assert "error" not in row
-    assert "| kzgraph |" in table and "| oxigraph |" in table
+    assert "| kzgraph |" in table and "| oxigraph |" in table and "| kzgraph-nocache |" in table

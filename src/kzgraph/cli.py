@@ -56,6 +56,9 @@ EXIT_CODES: dict[type[KzgraphError], int] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # rdflib logs a warning with a traceback for each ill-typed literal ("2007-0324"^^xsd:date);
+    # the shapes report such values with file and line, so the traceback only adds noise.
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     args = build_parser().parse_args(argv)
     try:
         args.run(args)

@@ -95,8 +95,6 @@ def test_bytes_that_are_not_utf8_are_located_by_line(tmp_path):
     assert raised.value.line == SOURCES["sources.trig"].count(b"\n") + 2
 
 
-@pytest.mark.xfail(strict=True, reason="rdflib logs a traceback for an ill-typed literal and the "
-                   "CLI lets it reach stderr: fix in cli.py (quiet rdflib.term's logger)")
 def test_an_ill_typed_date_gets_no_traceback_from_validate(tmp_path):
     path = tmp_path / "bad.trig"
     path.write_bytes(SOURCES["kazcosmos.trig"].replace(b'"2007-03-24"^^xsd:date',

@@ -57,7 +57,7 @@ def graph_store_router(served: Served, writer: Writer | None = None) -> APIRoute
             change = await writer.write(request, lambda who: curator.delete_graph(name, who))
             return change_response(change)
         triples = await read_rdf(request, str(name) if name is not DEFAULT else str(request.url),
-                                 writer.max_body_bytes)
+                                 writer.max_body_bytes, writer.body_seconds)
         existed = writer.has_graph(name)
         if request.method == "PUT":
             change = await writer.write(request, lambda who: curator.replace_graph(name, triples, who))

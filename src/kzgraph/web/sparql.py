@@ -21,7 +21,6 @@ from urllib.parse import parse_qsl
 from fastapi import Request, Response
 from rdflib import Dataset
 from rdflib_endpoint import SparqlRouter
-from starlette.requests import ClientDisconnect
 
 from kzgraph.config import Settings
 from kzgraph.errors import (
@@ -29,7 +28,6 @@ from kzgraph.errors import (
     MethodNotAllowed,
     PayloadTooLarge,
     QueryTimeout,
-    RequestTimeout,
     ServiceNotAllowed,
     UnsupportedMediaType,
     UpdateRefused,
@@ -40,6 +38,7 @@ from kzgraph.query.formats import FORMAT_ALIASES, ResultFormat, formats_for
 from kzgraph.query.inspect import QueryShape, inspect_query
 from kzgraph.query.pool import WorkerPool
 from kzgraph.query.worker import Job
+from kzgraph.web.bodies import read_body
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.service_description import SD_FORMATS, service_description
 from kzgraph.web.writes import Writer, change_response
@@ -115,7 +114,7 @@ class KzgraphSparqlRouter(SparqlRouter):
 
     async def post(self, request: Request) -> Response:
         media_type, charset = _content_type(request.headers.get("content-type"))
-        body = await _read_body(request, self.settings.max_body_bytes, self.settings.query_timeout)
+        body = await read_body(request, self.settings.max_body_bytes, self.settings.query_timeout)
         url_params = parse_qsl(request.url.query, keep_blank_values=True)
         if media_type == DIRECT_UPDATE:
             return await self.update(request, [("update", _decode(body, charset)), *url_params])
@@ -301,27 +300,6 @@ def _content_type(header: str | None) -> tuple[str, str | None]:
     charset = next((p.partition("=")[2].strip('"').lower() for p in params
                     if p.lower().startswith("charset=")), None)
     return media.lower(), charset
-
-
-async def _read_body(request: Request, limit: int, seconds: float) -> bytes:
-    """The body, refused past ``limit`` bytes or ``seconds`` (a slow-loris client would
-    otherwise hold its connection open for as long as it likes)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the request body is {declared} bytes; the limit is {limit}")
-    chunks, size = [], 0
-    try:
-        async with asyncio.timeout(seconds):
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise PayloadTooLarge(f"the request body is over the {limit}-byte limit")
-                chunks.append(chunk)
-    except TimeoutError:
-        raise RequestTimeout(f"the request body did not arrive within {seconds:g} s") from None
-    except ClientDisconnect:  # nobody to answer; not a server error either
-        raise BadRequest("the client closed the connection before the body ended") from None
-    return b"".join(chunks)
 
 
 def _decode(body: bytes, charset: str | None) -> str:

@@ -27,18 +27,19 @@ from kzgraph.errors import (
     BadRequest,
     Forbidden,
     NotAcceptable,
-    PayloadTooLarge,
+    RequestTimeout,
     Unauthorized,
     UnsupportedMediaType,
     UsageError,
     WriteRejected,
 )
 from kzgraph.validation import load_shapes
+from kzgraph.web.bodies import check_declared_length, read_body
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.releases import Releases
 from kzgraph.web.state import Release
 
-__all__ = ["Writer", "change_response", "curator_tokens", "rdf_body", "read_body", "read_rdf",
+__all__ = ["Writer", "change_response", "curator_tokens", "rdf_body", "read_rdf",
            "rejection_response"]
 
 TOKEN_ENV = "KZGRAPH_CURATOR_TOKEN"
@@ -77,11 +78,12 @@ def curator_tokens(settings: Settings, environ: dict[str, str] | None = None) ->
 
 class Writer:
     def __init__(self, curator: Curator, tokens: dict[str, str], releases: Releases,
-                 max_body_bytes: int = 1_000_000) -> None:
+                 max_body_bytes: int = 1_000_000, body_seconds: float = 10.0) -> None:
         self.curator = curator
         self.tokens = tokens
         self.releases = releases
         self.max_body_bytes = max_body_bytes
+        self.body_seconds = body_seconds  # for the body to arrive (slow loris)
         releases.listeners.append(self._follow_files)
 
     @classmethod
@@ -97,7 +99,7 @@ class Writer:
                 raise UsageError("curator tokens are configured but no --data-dir to commit "
                                  "writes to; set one (or remove the tokens)")
             curator = Curator(releases.served.dataset, DatasetFile(settings.data_dir), load_shapes())
-        return cls(curator, tokens, releases, settings.max_body_bytes)
+        return cls(curator, tokens, releases, settings.max_body_bytes, settings.query_timeout)
 
     def curator_name(self, request: Request) -> str:
         """The name of the curator whose bearer token the request carries."""
@@ -133,18 +135,17 @@ class Writer:
             self.curator.reset(release.dataset)
 
 
-async def read_rdf(request: Request, base: str, limit: int) -> Graph:
+async def read_rdf(request: Request, base: str, limit: int, seconds: float) -> Graph:
     """The RDF a Graph Store write carries: one body in an RDF media type, or the parts of a
     multipart/form-data body, each in its own RDF media type (merged)."""
     content_type = request.headers.get("content-type")
     if (content_type or "").split(";")[0].strip().lower() != "multipart/form-data":
-        return rdf_body(await read_body(request, limit), content_type, base)
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the request body is {declared} bytes; the limit is {limit}")
+        return rdf_body(await read_body(request, limit, seconds), content_type, base)
+    check_declared_length(request, limit)
     graph = Graph()
     try:
-        async with request.form(max_files=100, max_fields=100, max_part_size=limit) as form:
+        async with asyncio.timeout(seconds), \
+                request.form(max_files=100, max_fields=100, max_part_size=limit) as form:
             for _, part in form.multi_items():
                 if isinstance(part, str):
                     raise BadRequest("each part of a multipart write must be a file with an RDF "
@@ -152,21 +153,9 @@ async def read_rdf(request: Request, base: str, limit: int) -> Graph:
                 graph += rdf_body(await part.read(), part.content_type, base)
     except HTTPException as error:  # Starlette's answer to a malformed multipart body
         raise BadRequest(f"the multipart/form-data body does not parse: {error.detail}") from None
+    except TimeoutError:
+        raise RequestTimeout(f"the request body did not arrive within {seconds:g} s") from None
     return graph
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused (413) beyond ``limit`` bytes without reading the rest."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the request body is {declared} bytes; the limit is {limit}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the request body is over the {limit}-byte limit")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def rdf_body(body: bytes, content_type: str | None, base: str) -> Graph:
