@@ -134,6 +134,15 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
+def _command(pid: int) -> str:
+    """What a child process is: a query worker, the resource tracker, another spawned process."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except (FileNotFoundError, ProcessLookupError):
+        return "gone"
+    return "resource tracker" if "resource_tracker" in command else "spawned child"
+
+
 def _rss_kib(pid: int) -> int:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -278,8 +287,14 @@ def _code(response: httpx.Response) -> str | None:
         return None
 
 
+UNLIMITED = {"KZGRAPH_RATE_LIMIT_REQUESTS": "0", "KZGRAPH_RATE_LIMIT_QUERY_SECONDS": "0"}
+NO_CACHE = {**UNLIMITED, "KZGRAPH_CACHE_BYTES": "0"}  # every query through the engine
+
+
 def run_load(seconds: float) -> dict:
-    server = Server({"KZGRAPH_RATE_LIMIT_REQUESTS": "0", "KZGRAPH_RATE_LIMIT_QUERY_SECONDS": "0"})
+    """Peak and half-peak on the engine path (result cache off), then the peak as deployed (the
+    cache answers the repeated queries of this workload)."""
+    server = Server(NO_CACHE)
     server.start()
     try:
         cheap_only = {"cheap": WORKLOAD["cheap"]}
@@ -288,7 +303,45 @@ def run_load(seconds: float) -> dict:
         mixed = asyncio.run(_load(server.url, seconds, 16, half, WORKLOAD))
     finally:
         server.stop()
-    return {"peak": peak, "half": mixed, "target_rate": half}
+    cached = Server(UNLIMITED)
+    cached.start()
+    try:
+        peak_cached = asyncio.run(_load(cached.url, seconds, 16, None, {"cheap": WORKLOAD["cheap"]}))
+    finally:
+        cached.stop()
+    return {"peak": peak, "half": mixed, "target_rate": half, "peak_cached": peak_cached}
+
+
+def run_cache_fill(seconds: float, cache_mib: int = 16) -> dict:
+    """Distinct queries with answers of about 40 kB, many times the cache's size in total: RSS
+    must level off near the cap, and a cached answer must equal a fresh one."""
+    server = Server({**UNLIMITED, "KZGRAPH_CACHE_BYTES": str(cache_mib * 1_000_000)})
+    server.start()
+    page = "SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} ORDER BY ?s ?p ?o LIMIT 200 OFFSET {}"
+    rss, sent, answered, volume, started = [server.rss_mib()], 0, 0, 0, time.monotonic()
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            while time.monotonic() - started < seconds:
+                for _ in range(50):
+                    text = page.format(sent % 2400)
+                    sent += 1
+                    response = client.post("/sparql", data={"query": text}, headers=JSON)
+                    answered += response.status_code == 200
+                    volume += len(response.content)
+                rss.append(server.rss_mib())
+            probe = page.format(7)
+            cached = client.post("/sparql", data={"query": probe}, headers=JSON).content
+        fresh = Server(NO_CACHE)
+        fresh.start()
+        try:
+            with httpx.Client(base_url=fresh.url, timeout=30) as client:
+                same = client.post("/sparql", data={"query": probe}, headers=JSON).content == cached
+        finally:
+            fresh.stop()
+    finally:
+        server.stop()
+    return {"requests": sent, "answered": answered, "rss": rss, "cache_mib": cache_mib,
+            "same": same, "megabytes": volume / 1e6}
 
 
 def run_overload(seconds: float) -> dict:
@@ -305,7 +358,7 @@ def run_overload(seconds: float) -> dict:
 
 
 def run_soak(seconds: float, rate: float) -> dict:
-    server = Server({"KZGRAPH_RATE_LIMIT_REQUESTS": "0", "KZGRAPH_RATE_LIMIT_QUERY_SECONDS": "0"})
+    server = Server(NO_CACHE)  # a leak anywhere on the engine path shows; the cache is bounded
     server.start()
     samples: list[tuple[float, float]] = []
     started = time.monotonic()
@@ -320,18 +373,18 @@ def run_soak(seconds: float, rate: float) -> dict:
 
 
 def run_restart(seconds: float) -> dict:
-    server = Server({"KZGRAPH_RATE_LIMIT_REQUESTS": "0", "KZGRAPH_RATE_LIMIT_QUERY_SECONDS": "0"})
+    server = Server(UNLIMITED)
     server.start()
     outcome: dict = {}
 
     async def scenario() -> dict:
         load = asyncio.create_task(_load(server.url, seconds, 8, None, WORKLOAD))
         await asyncio.sleep(seconds / 3)
-        workers = [pid for pid in server.tree() if pid != server.process.pid]
+        children = {pid: _command(pid) for pid in server.tree() if pid != server.process.pid}
         server.kill()
         killed = time.monotonic()
         await asyncio.sleep(2)
-        outcome["orphans"] = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+        outcome["orphans"] = [children[pid] for pid in children if _rss_kib(pid)]
         await asyncio.get_running_loop().run_in_executor(None, server.start)
         outcome["recovered_s"] = time.monotonic() - killed
         result = await load
@@ -369,8 +422,8 @@ def statuses(counter: Counter) -> str:
 
 
 def report(mode: str, results: dict) -> str:
-    fuzz, load, over, soak, restart = (results[k] for k in ("fuzz", "load", "overload", "soak",
-                                                            "restart"))
+    fuzz, load, over, soak, restart, fill = (results[k] for k in (
+        "fuzz", "load", "overload", "soak", "restart", "cache_fill"))
     tally: Tally = fuzz["tally"]
     half = load["half"]
     cheap = half["latencies"]["cheap"]
@@ -400,6 +453,11 @@ def report(mode: str, results: dict) -> str:
         f"| load: cheap lookups, 16 clients flat out (peak) | {load['peak']['requests']} | "
         f"{statuses(load['peak']['statuses'])} | {undesigned(load['peak']['errors'])} | 0 | "
         f"{load['peak']['throughput']:.0f}/s | {_pcts(load['peak']['latencies']['cheap'])} | — |",
+        f"| load: cheap lookups, 16 clients flat out, result cache on (as deployed) | "
+        f"{load['peak_cached']['requests']} | {statuses(load['peak_cached']['statuses'])} | "
+        f"{undesigned(load['peak_cached']['errors'])} | 0 | "
+        f"{load['peak_cached']['throughput']:.0f}/s | "
+        f"{_pcts(load['peak_cached']['latencies']['cheap'])} | — |",
         f"| load: mix at 50% of peak — cheap | {half['requests']} (all classes) | "
         f"{statuses(half['statuses'])} | {undesigned(half['errors'])} | 0 | "
         f"{half['throughput']:.0f}/s | {_pcts(cheap)} | — |",
@@ -414,6 +472,9 @@ def report(mode: str, results: dict) -> str:
         f"{statuses(soak['statuses'])} | {undesigned(soak['errors'])} | 0 | "
         f"{soak['throughput']:.0f}/s | {_pcts(soak['latencies']['cheap'])} (cheap) | "
         f"{warm:.0f} → {rss[-1][1]:.0f} ({growth:+.1f}%) |",
+        f"| cache fill: distinct ~40 kB answers, {fill['cache_mib']} MB cache | {fill['requests']} | "
+        f"200×{fill['answered']} | {fill['requests'] - fill['answered']} | 0 | — | — | "
+        f"{fill['rss'][0]:.0f} → {fill['rss'][len(fill['rss']) // 4]:.0f} → {fill['rss'][-1]:.0f} |",
         f"| restart: SIGKILL under load, start again | {restart['requests']} | "
         f"{statuses(restart['statuses'])} | 0 (transport errors after it was back: "
         f"{restart['errors_after_recovery']}) | 0 | "
@@ -435,8 +496,15 @@ def report(mode: str, results: dict) -> str:
         f"- RSS over the soak: {warm:.0f} MiB after warm-up → {rss[-1][1]:.0f} MiB at the end, "
         f"{growth:+.1f}% (target ≤ 10%); samples every 10 s: "
         + ", ".join(f"{mib:.0f}" for _, mib in rss) + ".",
-        f"- Restart under load: workers left behind by the killed server: "
-        f"{len(restart['orphans'])}; answering again {restart['recovered_s']:.1f} s after the "
+        f"- Result cache offered {fill['megabytes'] / fill['cache_mib']:.1f}× its size "
+        f"({fill['megabytes']:.0f} MB of distinct answers for {fill['cache_mib']} MB): RSS "
+        f"{fill['rss'][0]:.0f} MiB before, {fill['rss'][len(fill['rss']) // 4]:.0f} a quarter of "
+        f"the way in, {fill['rss'][-1]:.0f} at the end (the cache holds at most "
+        f"{fill['cache_mib']} MB; the workers grow by themselves once, see the soak); a cached "
+        f"answer equals a fresh one: "
+        f"{fill['same']}.",
+        f"- Restart under load: processes of the killed server still there 2 s later: "
+        f"{', '.join(restart['orphans']) or 'none'}; answering again {restart['recovered_s']:.1f} s after the "
         f"kill; clients' errors while it was down: {statuses(restart['errors'])}, after: "
         f"{restart['errors_after_recovery']}; a normal query "
         f"afterwards: {restart['after']}.",
@@ -456,9 +524,9 @@ def _pcts(samples: list[float]) -> str:
     return " / ".join(ms(percentile(samples, q)) for q in (0.5, 0.95, 0.99))
 
 
-MODES = {  # fuzz requests, load seconds per step, overload seconds, soak seconds, restart seconds
-    "short": (1_200, 10, 15, 30, 15),
-    "long": (10_200, 15, 20, 600, 20),
+MODES = {  # fuzz requests; seconds per load step, of overload, soak, restart, cache fill
+    "short": (1_200, 10, 15, 30, 15, 20),
+    "long": (10_200, 12, 20, 600, 20, 40),
 }
 
 
@@ -467,7 +535,7 @@ def main() -> int:
     parser.add_argument("--mode", choices=sorted(MODES), default="short")
     parser.add_argument("-o", "--output", type=Path, default=ROOT / "bench" / "reliability.md")
     args = parser.parse_args()
-    fuzz_n, load_s, over_s, soak_s, restart_s = MODES[args.mode]
+    fuzz_n, load_s, over_s, soak_s, restart_s, cache_s = MODES[args.mode]
     results: dict = {}
     step = lambda name: print(f"[{time.strftime('%H:%M:%S')}] {name}", flush=True)  # noqa: E731
     step("pytest tests/security")
@@ -482,6 +550,8 @@ def main() -> int:
     results["overload"] = run_overload(over_s)
     step(f"soak ({soak_s} s)")
     results["soak"] = run_soak(soak_s, results["load"]["target_rate"])
+    step("cache fill")
+    results["cache_fill"] = run_cache_fill(cache_s)
     step("restart under load")
     results["restart"] = run_restart(restart_s)
     step("checksum after")

@@ -1,8 +1,6 @@
 """Mutated Turtle/TriG never gets a traceback: the loaders raise kzgraph's DataFileError (with the
-file and, for syntax errors, the line), and ``kzgraph validate`` exits 0, 1 or 2 with a message.
-
-One defect this fuzzing found is outside the files this suite may change (cli.py): it has a
-strict xfail test below, so that it shows until it is fixed."""
+file and, for syntax errors, the line), and ``kzgraph validate`` exits 0, 1 or 2 with a message,
+no traceback (the last two tests are the regressions of what this fuzzing found)."""
 
 from __future__ import annotations
 
