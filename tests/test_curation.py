@@ -113,6 +113,7 @@ def test_the_ontology_and_the_change_history_cannot_be_written(curator):
     ("LOAD <http://127.0.0.1:9/x> INTO GRAPH <http://e/g>", BadRequest),
     ("INSERT { ?s ?p ?o } WHERE { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }",
      BadRequest),
+    ("INSERT { ?s ?p ?o } WHERE { SERVICE<http://127.0.0.1:9/sparql>{ ?s ?p ?o } }", BadRequest),
     ("INSERT DATA { <a> <b> ", QuerySyntaxError),
 ])
 def test_updates_that_would_fetch_or_do_not_parse_are_refused(curator, tmp_path, update, error):

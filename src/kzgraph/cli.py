@@ -149,6 +149,8 @@ SETTING_HELP = {
                  "on each new release); loaded: once loaded (for graphs too big for SHACL)",
     "cache_bytes": "bytes of query answers kept for repeated queries (per release, with ETags); "
                    "0: off",
+    "max_connections": "connections served at once; beyond that 503 at once (bounds what slow "
+                       "or idle clients can hold)",
 }
 
 
@@ -251,7 +253,8 @@ def run_serve(args: argparse.Namespace) -> None:
           f"{settings.base_url}/sparql)")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
                 access_log=settings.access_log == "text",
-                forwarded_allow_ips=settings.forwarded_allow_ips)
+                forwarded_allow_ips=settings.forwarded_allow_ips,
+                limit_concurrency=settings.max_connections)
 
 
 def configure_access_log(kind: str) -> None:

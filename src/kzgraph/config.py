@@ -49,6 +49,7 @@ class Settings:
     forwarded_allow_ips: str = "127.0.0.1"  # proxies whose X-Forwarded-For names the client
     readiness: str = "validate"        # /ready once the data conforms (validate) or is loaded
     cache_bytes: int = 64_000_000      # query answers kept per release; 0: off
+    max_connections: int = 1000        # open connections at once; beyond that 503 (uvicorn)
 
     def __post_init__(self) -> None:
         for f in fields(self):

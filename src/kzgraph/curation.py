@@ -268,7 +268,7 @@ def served_files(data_dir: Path | str | None, data: Sequence[Path | str] | None 
 
 def _parse_update(text: str, base: str | None):
     shape = inspect_query(text)
-    if shape.services:
+    if shape.services or shape.unchecked_service is not None:
         raise BadRequest("SERVICE is not allowed in updates: an update never calls out")
     try:
         operations = translateUpdate(parseUpdate(text), base=base)

@@ -15,7 +15,7 @@ from kzgraph.query.inspect import service_iri_spans
 from kzgraph.query.service_guard import ServiceFailure, ServiceGuard
 from kzgraph.search import oxigraph_functions
 
-__all__ = ["Job", "serve_jobs"]
+__all__ = ["Job", "die_with_the_server", "serve_jobs"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ JOB_STACK_BYTES = 512 * 1024 * 1024
 
 def serve_jobs(connection: Connection, datasets: dict[str, bytes]) -> None:
     """Process entry point: answer jobs in a thread with a deep stack (see JOB_STACK_BYTES)."""
-    _die_with_the_server()
+    die_with_the_server()
     threading.stack_size(JOB_STACK_BYTES)
     runner = threading.Thread(target=_serve, args=(connection, datasets), name="kzgraph-jobs")
     runner.start()
@@ -86,7 +86,7 @@ def _serve(connection: Connection, datasets: dict[str, bytes]) -> None:
         connection.send(_answer(stores[job.dataset], job, guard))
 
 
-def _die_with_the_server() -> None:
+def die_with_the_server() -> None:
     """Have Linux kill this process when the server dies, even by SIGKILL: an idle worker would
     notice the closed pipe, but one running a runaway query would compute on, alone."""
     import ctypes

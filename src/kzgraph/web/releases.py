@@ -28,6 +28,7 @@ from rdflib import Dataset, Graph
 from kzgraph.dataset import new_dataset
 from kzgraph.errors import KzgraphError
 from kzgraph.query.pool import WorkerPool
+from kzgraph.query.worker import die_with_the_server
 from kzgraph.validation import ValidationReport, validate_dataset
 from kzgraph.web.state import Release, Served
 
@@ -82,7 +83,8 @@ class Releases:
         graphs, which in this process would hold the interpreter lock against every request."""
         if self._checker is None:
             self._checker = ProcessPoolExecutor(max_workers=1,
-                                                mp_context=multiprocessing.get_context("spawn"))
+                                                mp_context=multiprocessing.get_context("spawn"),
+                                                initializer=die_with_the_server)
         if self._shapes_turtle is None:
             self._shapes_turtle = self._shapes().serialize(format="turtle", encoding="utf-8")
         loop = asyncio.get_running_loop()
