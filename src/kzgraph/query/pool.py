@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from contextlib import suppress
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -151,6 +152,10 @@ class WorkerPool:
         reply: asyncio.Future[tuple] = loop.create_future()
         fd = worker.connection.fileno()
         loop.add_reader(fd, _deliver, worker.connection, reply, lambda: self._lost(worker))
+        # uvloop makes a watched descriptor non-blocking; the pipe's send and recv must block
+        # until a whole message has passed (a reply bigger than the pipe's buffer otherwise
+        # failed half-read, and the worker was taken for dead).
+        os.set_blocking(fd, True)
         try:
             try:
                 worker.connection.send(job)
