@@ -36,7 +36,9 @@ class LiveServer:
     def __init__(self, app) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        # h11, as `kzgraph serve` runs (it caps request heads; httptools does not)
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                http="h11")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

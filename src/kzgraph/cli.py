@@ -254,7 +254,10 @@ def run_serve(args: argparse.Namespace) -> None:
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
                 access_log=settings.access_log == "text",
                 forwarded_allow_ips=settings.forwarded_allow_ips,
-                limit_concurrency=settings.max_connections)
+                limit_concurrency=settings.max_connections,
+                # h11, not httptools even where installed: h11 caps a request head at 16 KiB
+                # (431 beyond); uvicorn's httptools protocol takes a header of any size.
+                http="h11")
 
 
 def configure_access_log(kind: str) -> None:
