@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DC, DCTERMS, OWL, PROV, RDF, RDFS, SKOS
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DC, DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kzgraph.dataset import INDEX_GRAPH, PROVENANCE_GRAPH
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
@@ -18,6 +18,8 @@ __all__ = ["Description", "Fact", "SourceRef", "describe", "graph_size", "is_kno
 LABELS = (RDFS.label, SKOS.prefLabel, KZO.nativeName, KZO.romanizedName, KZO.shortName,
           SKOS.altLabel, DCTERMS.title)
 _DERIVED_GRAPHS = {INDEX_GRAPH}
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+VOID = Namespace("http://rdfs.org/ns/void#")
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,15 @@ class Description:
     graph_triples: int | None = None  # when the IRI names a graph of the dataset: its size
 
     def graph(self) -> Graph:
-        """The description as RDF: outbound and inbound triples."""
+        """The description as RDF: outbound and inbound triples; for a named graph of the
+        dataset also its size, computed (so that the provenance and index graphs, which no
+        triple describes, still dereference to something)."""
         out = Graph()
         for fact in self.facts + self.inbound:
             out.add((fact.subject, fact.predicate, fact.value))
+        if self.graph_triples is not None:
+            out.add((self.iri, RDF.type, SD.NamedGraph))
+            out.add((self.iri, VOID.triples, Literal(self.graph_triples, datatype=XSD.integer)))
         return out
 
     def quads(self, dataset: Dataset) -> Dataset:

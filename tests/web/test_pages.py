@@ -152,3 +152,15 @@ def test_406_when_no_representation_is_acceptable(client):
     response = client.get("/doc/resource/KazCosmos", headers={"Accept": "image/png"})
     assert response.status_code == 406
     assert "text/turtle" in response.json()["message"]
+
+
+def test_named_graph_rdf_document_states_its_size(client, dataset):
+    """No triple describes the provenance graph: its document still says what it is."""
+    response = client.get("/doc/graph/provenance.ttl")
+    assert response.status_code == 200
+    described = Graph().parse(data=response.text, format="turtle")
+    graph = URIRef("https://w3id.org/kzgraph/graph/provenance")
+    size = described.value(graph, URIRef("http://rdfs.org/ns/void#triples"))
+    assert size is not None and int(size) == len(dataset.graph(graph))
+    assert (graph, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            URIRef("http://www.w3.org/ns/sparql-service-description#NamedGraph")) in described
