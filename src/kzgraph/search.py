@@ -93,9 +93,16 @@ def tokens(text: str) -> tuple[str, ...]:
 
 
 def _words(text: str) -> Iterator[str]:
+    return _runs(text, "LN")
+
+
+def _runs(text: str, kinds: str) -> Iterator[str]:
+    """Maximal runs of characters whose Unicode category starts with one of ``kinds`` (letters,
+    numbers, marks…) or is private use."""
     word: list[str] = []
     for char in text:
-        if unicodedata.category(char)[0] in "LN" or unicodedata.category(char) == "Co":
+        category = unicodedata.category(char)
+        if category[0] in kinds or category == "Co":
             word.append(char)
         elif word:
             yield "".join(word)
@@ -187,15 +194,7 @@ class Query:
 
 def _raw_words(text: str) -> Iterator[str]:
     """Words as typed (marks kept, so each word is transliterated from what the user wrote)."""
-    word: list[str] = []
-    for char in unicodedata.normalize("NFC", text):
-        if unicodedata.category(char)[0] in "LNM" or unicodedata.category(char) == "Co":
-            word.append(char)
-        elif word:
-            yield "".join(word)
-            word = []
-    if word:
-        yield "".join(word)
+    return _runs(unicodedata.normalize("NFC", text), "LNM")
 
 
 def _begins_with(form: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
