@@ -19,7 +19,7 @@ import httpx
 import pytest
 from rdflib import Literal, URIRef
 
-from kzgraph.curation import DatasetFile, canonical_trig, served_files
+from kzgraph.curation import DatasetFile, canonical_trig, load_served
 from kzgraph.dataset import load_dataset
 from kzgraph.namespaces import KZG
 
@@ -78,7 +78,7 @@ def test_a_commit_killed_at_random_moments_leaves_old_or_new(tmp_path, two_versi
             path.unlink()
     assert interrupted > 0, "no kill landed inside a write: the test proved nothing"
     (store / ".dataset-killed.tmp").write_bytes(b"half")
-    served_files(store)  # what a restarting server does first: clear half-written temporaries
+    load_served(store)  # what a restarting server does first: clear half-written temporaries
     assert not list(store.glob(".dataset-*.tmp"))
 
 

@@ -9,7 +9,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
-from kzgraph.curation import CHANGES_GRAPH, Curator, DatasetFile, canonical_trig, served_files
+from kzgraph.curation import (CHANGES_GRAPH, Curator, DatasetFile, canonical_trig, load_served,
+                              served_files)
 from kzgraph.dataset import load_dataset
 from kzgraph.errors import BadRequest, QuerySyntaxError, WriteRejected
 from kzgraph.namespaces import KZ, KZG, KZO, ONTOLOGY_GRAPH
@@ -161,4 +162,5 @@ def test_the_data_directory_supersedes_the_embedded_files_once_it_holds_data(cur
     (tmp_path / ".dataset-killed.tmp").write_text("half a write")
     curator.update(ADD_COMMENT % "x", "alice")
     assert served_files(tmp_path) == [tmp_path / "dataset.trig"]
+    load_served(tmp_path)  # a restart
     assert not (tmp_path / ".dataset-killed.tmp").exists()  # leftovers of a killed write go

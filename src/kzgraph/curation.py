@@ -250,8 +250,11 @@ class Curator:
 
 
 def load_served(data_dir: Path | str | None, data: Sequence[Path | str] | None = None) -> Dataset:
-    """The dataset to serve: the data directory's committed file if there is one, else ``data``
-    (the embedded files by default)."""
+    """The dataset to serve at start-up: the data directory's committed file if there is one,
+    else ``data`` (the embedded files by default). Temporaries a killed commit left in the data
+    directory are cleared first (only here: while serving, one may be a commit in progress)."""
+    if data_dir is not None and Path(data_dir).is_dir():
+        DatasetFile(data_dir).remove_leftovers()
     return load_dataset(served_files(data_dir, data))
 
 
@@ -261,7 +264,6 @@ def served_files(data_dir: Path | str | None, data: Sequence[Path | str] | None 
     if data_dir is not None:
         store = DatasetFile(data_dir)
         if store.exists():
-            store.remove_leftovers()
             return [store.path]
     return [Path(p) for p in data] if data else paths.data_files()
 

@@ -26,3 +26,27 @@ def test_replies_bigger_than_the_pipe_buffer_arrive_whole(dataset, run):
 
     first, second = run(ask_twice())
     assert len(first) > 256 * 1024 and first == second
+
+
+def test_a_job_that_took_an_idle_worker_does_not_count_as_waiting(dataset):
+    """One worker, room for one waiting job: a second job arriving while the first is taking the
+    idle worker must wait, not be refused. The first was still counted as waiting for a few
+    turns of the event loop after it had the worker, and the second got 503 overloaded."""
+    nquads = dataset.serialize(format="nquads", encoding="utf-8")
+    job = Job(query="SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", engine_format="CSV")
+
+    async def second_after(turns: int) -> bytes:
+        pool = WorkerPool({"kzgraph": nquads}, workers=1, max_waiting=1)
+        await pool.start()
+        try:
+            first = asyncio.ensure_future(pool.run(job, 30))
+            for _ in range(turns):  # the second job arrives this many loop turns later
+                await asyncio.sleep(0)
+            answer = await pool.run(job, 30)
+            assert await first == answer
+            return answer
+        finally:
+            await pool.close()
+
+    for turns in range(6):
+        assert asyncio.run(second_after(turns)).startswith(b"n")

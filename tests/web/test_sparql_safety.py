@@ -176,7 +176,10 @@ def test_saturated_server_answers_503_with_retry_after_promptly(dataset):
                 return ask(client, query)
 
         runaway = [pool.submit(send, RUNAWAY) for _ in range(2)]  # one runs, one waits
-        time.sleep(0.5)
+        deadline = time.monotonic() + 3  # a fixed pause was too short on a loaded machine
+        while not (app.state.pool.busy == 1 and app.state.pool.waiting == 1):
+            assert time.monotonic() < deadline, "the two runaway queries never filled the pool"
+            time.sleep(0.02)
         started = time.monotonic()
         refused = send(RUNAWAY)
         assert refused.status_code == 503 and refused.headers["retry-after"].isdigit()

@@ -88,6 +88,11 @@ class WorkerPool:
         self._all.clear()
 
     @property
+    def waiting(self) -> int:
+        """Jobs waiting for a free worker."""
+        return self._waiting
+
+    @property
     def busy(self) -> int:
         return len(self._all) - (self._idle.qsize() if self._idle else 0)
 
@@ -130,18 +135,26 @@ class WorkerPool:
         self._all.discard(worker)
 
     async def _acquire(self, timeout: float) -> _Worker:
-        if self._idle.empty() and self._waiting >= self._max_waiting:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            worker = await self._next_idle(deadline - loop.time(), timeout)
+            if worker.process.is_alive():
+                return worker
+            self._replace(worker)  # it died while idle (killed, out of memory): take another
+
+    async def _next_idle(self, remaining: float, timeout: float) -> _Worker:
+        """An idle worker at once if there is one; else wait for one, unless ``max_waiting``
+        jobs already wait. Only a job that really waits counts as waiting: one counted while it
+        took an idle worker made a concurrent job see a full queue (503) that was not."""
+        if not self._idle.empty():
+            return self._idle.get_nowait()
+        if self._waiting >= self._max_waiting:
             raise Overloaded("all query workers are busy; try again shortly",
                              headers={"Retry-After": str(self._retry_after)})
         self._waiting += 1
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
         try:
-            while True:
-                worker = await asyncio.wait_for(self._idle.get(), max(deadline - loop.time(), 0.001))
-                if worker.process.is_alive():
-                    return worker
-                self._replace(worker)  # it died while idle (killed, out of memory): take another
+            return await asyncio.wait_for(self._idle.get(), max(remaining, 0.001))
         except asyncio.TimeoutError:
             raise _timeout(timeout, "waiting for a free query worker") from None
         finally:

@@ -77,6 +77,7 @@ def serve_jobs(connection: Connection, datasets: dict[str, bytes]) -> None:
 def _serve(connection: Connection, datasets: dict[str, bytes]) -> None:
     """Load each dataset (name → N-Quads), then answer jobs until told to stop (None)."""
     stores = {name: _load(nquads) for name, nquads in datasets.items()}
+    datasets.clear()  # the stores hold the data now; the bytes would stay as long as the process
     guard = _LazyGuard()
     connection.send(("ready",))
     while True:

@@ -68,7 +68,7 @@ def create_app(
     settings = settings or Settings()
     examples = load_examples() if examples is None else examples
     served = Served(dataset)
-    pool = query_executor(settings, served.nquads())  # local workers, or --backend's endpoint
+    pool = query_executor(settings, served.release.nquads)  # local workers, or --backend's endpoint
     releases = Releases(served, pool, _shapes_once(shapes),
                         validates=settings.readiness == "validate")
     writer = Writer.from_settings(settings, releases, curator, curator_tokens)

@@ -52,13 +52,13 @@ def graph_store_router(served: Served, writer: Writer | None = None) -> APIRoute
         writer.curator_name(request)  # refuse a bad token before reading the body
         curator = writer.curator
         if request.method == "DELETE":
-            if not writer.has_graph(name):
+            if not writer.curator.has_graph(name):
                 return _not_found()
             change = await writer.write(request, lambda who: curator.delete_graph(name, who))
             return change_response(change)
         triples = await read_rdf(request, str(name) if name is not DEFAULT else str(request.url),
                                  writer.max_body_bytes, writer.body_seconds)
-        existed = writer.has_graph(name)
+        existed = writer.curator.has_graph(name)
         if request.method == "PUT":
             change = await writer.write(request, lambda who: curator.replace_graph(name, triples, who))
         else:

@@ -76,9 +76,6 @@ class Served:
     def replace(self, dataset: Dataset) -> None:
         self.install(Release.build(dataset))
 
-    def nquads(self) -> dict[str, bytes]:
-        return self.release.nquads
-
 
 def as_dataset(graph: Graph) -> Dataset:
     """A dataset whose default graph is ``graph`` (its service description and its N-Quads)."""

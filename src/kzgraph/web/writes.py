@@ -18,7 +18,7 @@ from pathlib import Path
 from fastapi import Request, Response
 from starlette.exceptions import HTTPException
 from fastapi.responses import JSONResponse
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from kzgraph.config import Settings
@@ -125,9 +125,6 @@ class Writer:
             if self.curator.report is not None:
                 self.releases.mark_valid(release, self.curator.report)
             return change
-
-    def has_graph(self, name: URIRef) -> bool:
-        return self.curator.has_graph(name)
 
     def _follow_files(self, source: str, release: Release | None) -> None:
         """Changed data files were published: later writes apply to them."""
