@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -17,6 +18,20 @@ from kzgraph import Settings, create_app, load_dataset
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ARTICLE = SHARED / "source" / "kazcosmos-article.txt"
 WIKIDATA_IDS = SHARED / "wikidata" / "ids.tsv"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def store_cache(tmp_path_factory) -> Iterator[Path]:
+    """Stores built from data files go to a directory of this run (servers started as
+    subprocesses inherit it), never to the user's cache."""
+    path = tmp_path_factory.mktemp("store-cache")
+    previous = os.environ.get("KZGRAPH_STORE_CACHE")
+    os.environ["KZGRAPH_STORE_CACHE"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("KZGRAPH_STORE_CACHE", None)
+    else:
+        os.environ["KZGRAPH_STORE_CACHE"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kzgraph.config import Settings
-from kzgraph.curation import load_served, served_files
+from kzgraph.curation import build_served, load_served, served_files
 from kzgraph.dataset import load_dataset
 from kzgraph.errors import (
     DataFileError,
@@ -151,6 +151,11 @@ SETTING_HELP = {
                    "0: off",
     "max_connections": "connections served at once; beyond that 503 at once (bounds what slow "
                        "or idle clients can hold)",
+    "query_store": "memory: each query worker loads the data in memory (fastest joins); disk: "
+                   "workers read the shared on-disk store (least memory, for big graphs)",
+    "store_cache": "directory of the Oxigraph stores built from the data files, by their hash: "
+                   "a restart on unchanged files opens the store instead of parsing "
+                   "(default: $XDG_CACHE_HOME/kzgraph or ~/.cache/kzgraph)",
 }
 
 
@@ -233,7 +238,9 @@ def run_publish(args: argparse.Namespace) -> None:
 def run_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from kzgraph.store import StoreCache
     from kzgraph.web import create_app
+    from kzgraph.web.state import Release
 
     overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(Settings)}
     overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}
@@ -242,10 +249,18 @@ def run_serve(args: argparse.Namespace) -> None:
     def sources() -> list[Path]:  # asked again on each check: a first commit changes them
         return [*served_files(settings.data_directory, args.paths or None), *paths.ontology_files()]
 
-    dataset = load_served(settings.data_directory, args.paths or None)
-    app = create_app(dataset, settings, sources=sources)
-    # The loaded graph lives as long as the server: keep the collector from rescanning its
-    # millions of objects on every few requests (it cost ~10 ms per request at 100k quads).
+    cache = StoreCache(settings.store_cache or None)
+    in_memory = settings.query_store == "memory"
+
+    def rebuild() -> Release:  # the files parsed by Oxigraph, or their store built before
+        return Release.of_store(build_served(settings.data_directory, args.paths or None, cache),
+                                in_memory)
+
+    release = rebuild()
+    cache.prune(keep={release.entry.path})
+    app = create_app(release, settings, sources=sources, rebuild=rebuild)
+    # What was loaded lives as long as the server: keep the collector from rescanning its
+    # objects on every few requests (it cost ~10 ms per request at 100k quads in rdflib).
     gc.collect()
     gc.freeze()
     configure_access_log(settings.access_log)

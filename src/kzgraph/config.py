@@ -20,6 +20,7 @@ _ZERO_MEANS_OFF = {"reload_interval", "rate_limit_requests", "rate_limit_query_s
                    "cache_bytes"}
 ACCESS_LOGS = ("json", "text", "off")
 READINESS = ("validate", "loaded")
+QUERY_STORES = ("memory", "disk")
 WIKIDATA_QUERY_SERVICE = "https://query.wikidata.org/sparql"
 
 
@@ -50,6 +51,8 @@ class Settings:
     readiness: str = "validate"        # /ready once the data conforms (validate) or is loaded
     cache_bytes: int = 64_000_000      # query answers kept per release; 0: off
     max_connections: int = 1000        # open connections at once; beyond that 503 (uvicorn)
+    query_store: str = "memory"        # workers load the data in memory, or read the disk store
+    store_cache: str = ""              # built stores, by data hash; default ~/.cache/kzgraph
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -62,6 +65,9 @@ class Settings:
         if self.readiness not in READINESS:
             raise UsageError(f"setting readiness must be one of {', '.join(READINESS)}; "
                              f"got {self.readiness!r}")
+        if self.query_store not in QUERY_STORES:
+            raise UsageError(f"setting query_store must be one of {', '.join(QUERY_STORES)}; "
+                             f"got {self.query_store!r}")
         if self.access_log not in ACCESS_LOGS:
             raise UsageError(f"setting access_log must be one of {', '.join(ACCESS_LOGS)}; "
                              f"got {self.access_log!r}")

@@ -40,9 +40,10 @@ from kzgraph.errors import BadRequest, QuerySyntaxError, WriteRejected
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
 from kzgraph.query.inspect import inspect_query
 from kzgraph.validation import ValidationReport, validate_dataset
+from kzgraph.store import BuiltStore, StoreCache
 
 __all__ = ["CHANGES_GRAPH", "PROTECTED", "Change", "Curator", "DatasetFile", "canonical_trig",
-           "load_served", "report_json", "served_files"]
+           "build_served", "load_served", "report_json", "served_files"]
 
 # rdflib would otherwise fetch the IRI of a USING / FROM graph it does not hold.
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
@@ -253,9 +254,20 @@ def load_served(data_dir: Path | str | None, data: Sequence[Path | str] | None =
     """The dataset to serve at start-up: the data directory's committed file if there is one,
     else ``data`` (the embedded files by default). Temporaries a killed commit left in the data
     directory are cleared first (only here: while serving, one may be a commit in progress)."""
+    _clear_leftovers(data_dir)
+    return load_dataset(served_files(data_dir, data))
+
+
+def build_served(data_dir: Path | str | None, data: Sequence[Path | str] | None,
+                 cache: StoreCache) -> BuiltStore:
+    """:func:`load_served`'s files as an Oxigraph store, built or found in ``cache``."""
+    _clear_leftovers(data_dir)
+    return cache.get(served_files(data_dir, data))
+
+
+def _clear_leftovers(data_dir: Path | str | None) -> None:
     if data_dir is not None and Path(data_dir).is_dir():
         DatasetFile(data_dir).remove_leftovers()
-    return load_dataset(served_files(data_dir, data))
 
 
 def served_files(data_dir: Path | str | None, data: Sequence[Path | str] | None = None) -> list[Path]:

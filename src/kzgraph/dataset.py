@@ -21,6 +21,7 @@ from kzgraph.namespaces import KZG, KZO, ONTOLOGY_GRAPH, PREFIXES
 __all__ = [
     "CHANGES_GRAPH",
     "INDEX_GRAPH",
+    "NOT_CLAIMS",
     "PROVENANCE_GRAPH",
     "default_graph_triples",
     "load_dataset",
@@ -32,7 +33,7 @@ INDEX_GRAPH = KZG["index"]
 PROVENANCE_GRAPH = KZG["provenance"]
 CHANGES_GRAPH = KZG["changes"]  # curators' committed writes (kzgraph.curation)
 # Graphs that describe the data rather than state facts: the claim index skips them.
-_NOT_CLAIMS = {INDEX_GRAPH, PROVENANCE_GRAPH, CHANGES_GRAPH, ONTOLOGY_GRAPH, DATASET_DEFAULT_GRAPH_ID}
+NOT_CLAIMS = {INDEX_GRAPH, PROVENANCE_GRAPH, CHANGES_GRAPH, ONTOLOGY_GRAPH, DATASET_DEFAULT_GRAPH_ID}
 _FORMATS = {".trig": "trig", ".ttl": "turtle", ".nt": "nt", ".nq": "nquads"}
 
 
@@ -97,7 +98,7 @@ def add_claim_index(dataset: Dataset) -> None:
     """Compute graph kzg:index: each subject of a claim graph ``kzo:statedIn`` that graph."""
     index = dataset.graph(INDEX_GRAPH)
     for graph in list(dataset.graphs()):
-        if graph.identifier in _NOT_CLAIMS:
+        if graph.identifier in NOT_CLAIMS:
             continue
         for subject in set(graph.subjects()):
             index.add((subject, KZO.statedIn, graph.identifier))

@@ -26,7 +26,7 @@ from kzgraph.errors import (
     ServiceTimeout,
     WorkerLost,
 )
-from kzgraph.query.worker import Job, serve_jobs
+from kzgraph.query.worker import Job, StoreFiles, serve_jobs
 
 __all__ = ["WorkerPool"]
 
@@ -37,7 +37,7 @@ _START_TIMEOUT = 60.0
 
 class _Worker:
     def __init__(self, context: multiprocessing.context.BaseContext,
-                 datasets: dict[str, bytes], generation: int = 0) -> None:
+                 datasets: dict[str, "bytes | StoreFiles"], generation: int = 0) -> None:
         self.generation = generation  # which version of the data it holds
         self.connection, child = context.Pipe()
         self.process: BaseProcess = context.Process(
@@ -59,7 +59,7 @@ class _Worker:
 
 
 class WorkerPool:
-    def __init__(self, datasets: dict[str, bytes], workers: int = 2, max_waiting: int = 256,
+    def __init__(self, datasets: dict[str, "bytes | StoreFiles"], workers: int = 2, max_waiting: int = 256,
                  retry_after: int = 2) -> None:
         """``datasets``: name → N-Quads of each dataset a job may name (``Job.dataset``)."""
         self._datasets = datasets
@@ -117,7 +117,7 @@ class WorkerPool:
             self._retire(worker)
         return _result(reply)
 
-    async def reload(self, datasets: dict[str, bytes]) -> None:
+    async def reload(self, datasets: dict[str, "bytes | StoreFiles"]) -> None:
         """Serve ``datasets`` from now on: fresh workers load them, then replace the idle old
         ones at once; busy old workers finish their query and are retired."""
         self._datasets = datasets

@@ -42,7 +42,7 @@ from kzgraph.errors import (
 from kzgraph.external import USER_AGENT, auth_from_env, checked_url
 from kzgraph.query.formats import GRAPH_FORMATS, RESULT_FORMATS
 from kzgraph.query.pool import WorkerPool
-from kzgraph.query.worker import Job
+from kzgraph.query.worker import Job, StoreFiles
 from kzgraph.search import KZF
 
 __all__ = ["ENV_PREFIX", "REMOTE_DATASET", "RemoteExecutor", "query_executor"]
@@ -66,7 +66,7 @@ _FORM = "application/x-www-form-urlencoded"
 _LOCAL_FUNCTIONS = str(KZF)
 
 
-def query_executor(settings: Settings, datasets: Mapping[str, bytes]) -> "WorkerPool | RemoteExecutor":
+def query_executor(settings: Settings, datasets: Mapping[str, "bytes | StoreFiles"]) -> "WorkerPool | RemoteExecutor":
     """Where queries run: the local worker processes, or ``settings.backend`` when it is set."""
     if settings.backend:
         return RemoteExecutor.from_settings(settings, datasets)
@@ -92,7 +92,7 @@ class RemoteExecutor:
         self.started = False
 
     @classmethod
-    def from_settings(cls, settings: Settings, datasets: Mapping[str, bytes],
+    def from_settings(cls, settings: Settings, datasets: Mapping[str, "bytes | StoreFiles"],
                       environ: Mapping[str, str] | None = None) -> "RemoteExecutor":
         """The executor ``settings.backend`` asks for; ``datasets`` are the served N-Quads by
         name, of which all but kzgraph's own are kept in local workers (at most two)."""
@@ -122,7 +122,7 @@ class RemoteExecutor:
     def busy(self) -> int:
         return self._in_flight + (self._local.busy if self._local is not None else 0)
 
-    async def reload(self, datasets: Mapping[str, bytes]) -> None:
+    async def reload(self, datasets: Mapping[str, "bytes | StoreFiles"]) -> None:
         """Reload the local datasets; the backend's data is replaced with ``kzgraph publish``."""
         if self._local is not None:
             await self._local.reload({k: v for k, v in datasets.items() if k != REMOTE_DATASET})

@@ -15,7 +15,17 @@ from kzgraph.query.inspect import service_iri_spans
 from kzgraph.query.service_guard import ServiceFailure, ServiceGuard
 from kzgraph.search import oxigraph_functions
 
-__all__ = ["Job", "die_with_the_server", "serve_jobs"]
+__all__ = ["Job", "StoreFiles", "die_with_the_server", "serve_jobs"]
+
+
+@dataclass(frozen=True)
+class StoreFiles:
+    """A built store (see kzgraph.store) as a worker's data: opened read-only where it lies
+    (``in_memory`` False: little memory, slower joins), or its N-Quads loaded into memory."""
+
+    store: str    # the RocksDB directory; its default graph holds the union
+    nquads: str   # the quads as parsed
+    in_memory: bool = True
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,7 @@ class _CappedBuffer:
 JOB_STACK_BYTES = 512 * 1024 * 1024
 
 
-def serve_jobs(connection: Connection, datasets: dict[str, bytes]) -> None:
+def serve_jobs(connection: Connection, datasets: dict[str, "bytes | StoreFiles"]) -> None:
     """Process entry point: answer jobs in a thread with a deep stack (see JOB_STACK_BYTES)."""
     die_with_the_server()
     threading.stack_size(JOB_STACK_BYTES)
@@ -74,8 +84,9 @@ def serve_jobs(connection: Connection, datasets: dict[str, bytes]) -> None:
     runner.join()
 
 
-def _serve(connection: Connection, datasets: dict[str, bytes]) -> None:
-    """Load each dataset (name → N-Quads), then answer jobs until told to stop (None)."""
+def _serve(connection: Connection, datasets: dict[str, "bytes | StoreFiles"]) -> None:
+    """Load each dataset (name → N-Quads or a built store), then answer jobs until told to
+    stop (None)."""
     stores = {name: _load(nquads) for name, nquads in datasets.items()}
     datasets.clear()  # the stores hold the data now; the bytes would stay as long as the process
     guard = _LazyGuard()
@@ -120,26 +131,20 @@ class _LazyGuard:
         return self._guard.failure if self._guard else None
 
 
-def _load(nquads: bytes):
+def _load(source: "bytes | StoreFiles"):
     import pyoxigraph
 
+    from kzgraph.store import materialize_union
+
+    if isinstance(source, StoreFiles) and not source.in_memory:
+        return pyoxigraph.Store.read_only(source.store)  # its union is materialized already
     store = pyoxigraph.Store()
-    store.load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
-    _materialize_union_default_graph(store)
+    if isinstance(source, StoreFiles):
+        store.bulk_load(path=source.nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+    else:
+        store.load(source, format=pyoxigraph.RdfFormat.N_QUADS)
+    materialize_union(store)
     return store
-
-
-def _materialize_union_default_graph(store) -> None:
-    """Copy every triple into the default graph, once: the union with set semantics.
-
-    pyoxigraph's use_default_graph_as_union option yields a triple once per graph holding it;
-    kzgraph states a fact in every passage that supports it, so that would repeat answers.
-    """
-    import pyoxigraph
-
-    default = pyoxigraph.DefaultGraph()
-    store.extend([pyoxigraph.Quad(q.subject, q.predicate, q.object, default)
-                  for q in store.quads_for_pattern(None, None, None)])
 
 
 def _answer(store, job: Job, guard: _LazyGuard) -> tuple:

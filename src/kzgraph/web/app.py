@@ -30,7 +30,7 @@ from kzgraph.web.ratelimit import RateLimiter
 from kzgraph.web.releases import DataWatcher, Releases
 from kzgraph.web.search import search_router
 from kzgraph.web.sparql import KzgraphSparqlRouter
-from kzgraph.web.state import Served
+from kzgraph.web.state import Release, Served
 from kzgraph.web.writes import Writer
 from kzgraph.wikidata.view import WIKIBASE_PREFIXES
 
@@ -52,23 +52,27 @@ WIKIDATA_DESCRIPTION = (
 
 
 def create_app(
-    dataset: Dataset, settings: Settings | None = None, examples: list[Example] | None = None,
+    dataset: Dataset | Release, settings: Settings | None = None,
+    examples: list[Example] | None = None,
     curator: Curator | None = None, curator_tokens: dict[str, str] | None = None,
     sources: Callable[[], Sequence[Path]] | None = None, shapes: Graph | None = None,
+    rebuild: Callable[[], Release] | None = None,
 ) -> FastAPI:
-    """Build the web service over ``dataset``; query workers start with the app.
+    """Build the web service over ``dataset`` (an rdflib dataset, or a release of a built store);
+    query workers start with the app.
 
     Read-only unless curator tokens are configured (``curator_tokens`` here, else the settings'
     tokens file or ``KZGRAPH_CURATOR_TOKEN``); writes then go through ``curator`` (by default one
     committing to ``settings.data_dir`` and validating with the embedded shapes). ``sources``
     names the data files ``dataset`` was loaded from: when they change, the app loads them
-    again and swaps the new release in (every ``settings.reload_interval`` seconds).
+    again (with ``rebuild``; by default with rdflib, as data files) and swaps the new release in
+    (every ``settings.reload_interval`` seconds).
     ``shapes`` (default: the embedded ``shapes/``) is what readiness and reloads check against.
     """
     settings = settings or Settings()
     examples = load_examples() if examples is None else examples
     served = Served(dataset)
-    pool = query_executor(settings, served.release.nquads)  # local workers, or --backend's endpoint
+    pool = query_executor(settings, served.release.sources)  # local workers, or --backend's endpoint
     releases = Releases(served, pool, _shapes_once(shapes),
                         validates=settings.readiness == "validate")
     writer = Writer.from_settings(settings, releases, curator, curator_tokens)
@@ -77,8 +81,9 @@ def create_app(
                          "the backend); write locally, then kzgraph publish")
     metrics = Metrics(served, lambda: pool.busy)
     releases.listeners.append(metrics.on_release)
-    watcher = (DataWatcher(releases, sources, lambda files: load_dataset(files),
-                           settings.reload_interval)
+    if sources is not None and rebuild is None:
+        rebuild = lambda: Release.build(load_dataset(sources()))  # noqa: E731
+    watcher = (DataWatcher(releases, sources, rebuild, settings.reload_interval)
                if sources is not None and settings.reload_interval > 0 else None)
 
     @asynccontextmanager

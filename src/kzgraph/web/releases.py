@@ -23,7 +23,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Dataset, Graph
+from rdflib import Graph
 
 from kzgraph.dataset import new_dataset
 from kzgraph.errors import KzgraphError
@@ -64,7 +64,7 @@ class Releases:
 
     async def publish(self, release: Release, source: str) -> None:
         """Serve ``release`` from now on; the caller holds ``self.lock``."""
-        await self.pool.reload(release.nquads)
+        await self.pool.reload(release.sources)
         self.served.install(release)
         for listener in self.listeners:
             listener(source, release)
@@ -90,7 +90,7 @@ class Releases:
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._checker, validate_nquads,
-                                              release.nquads["kzgraph"], self._shapes_turtle)
+                                              release.checked, self._shapes_turtle)
         except BrokenProcessPool:
             self._checker = None  # the checker died (killed, out of memory): a new one next time
             raise
@@ -107,10 +107,11 @@ class DataWatcher:
     """Re-publishes the data when its files change; see the module's description."""
 
     def __init__(self, releases: Releases, files: Callable[[], Sequence[Path]],
-                 load: Callable[[Sequence[Path]], Dataset], interval: float) -> None:
+                 rebuild: Callable[[], Release], interval: float) -> None:
+        """``files``: what to watch; ``rebuild``: the release of them as they are now."""
         self.releases = releases
         self.files = files
-        self.load = load
+        self.rebuild = rebuild
         self.interval = interval
         self.seen = signature(files())
         self.rejected: str | None = None  # why the newest files were not published, if so
@@ -130,7 +131,7 @@ class DataWatcher:
         self.seen = current
         async with self.releases.lock:
             try:
-                release = await asyncio.to_thread(lambda: Release.build(self.load(files)))
+                release = await asyncio.to_thread(self.rebuild)
             except KzgraphError as error:
                 return self._reject(f"the changed data files do not load: {error}")
             if release.digest == self.releases.served.release.digest:
@@ -154,8 +155,11 @@ class DataWatcher:
         return False
 
 
-def validate_nquads(nquads: bytes, shapes_turtle: bytes) -> ValidationReport:
-    """Validate a release given as N-Quads (ontology graph included); runs in the checker process."""
+def validate_nquads(nquads: bytes | Path, shapes_turtle: bytes) -> ValidationReport:
+    """Validate a release given as N-Quads (ontology graph included), or the file that holds
+    them; runs in the checker process."""
+    if isinstance(nquads, Path):
+        nquads = nquads.read_bytes()
     dataset = new_dataset()
     dataset.parse(data=nquads, format="nquads")
     report = validate_dataset(dataset, Graph().parse(data=shapes_turtle, format="turtle"))

@@ -1,7 +1,7 @@
 """The release of the data being served: built whole off to the side, then swapped in at once.
 
-A :class:`Release` is an immutable snapshot: the dataset, its Wikidata-vocabulary view, their
-N-Quads (what the query workers load) and a content digest (the dataset version shown in the
+A :class:`Release` is an immutable snapshot: the dataset, its Wikidata-vocabulary view, what the
+query workers load (N-Quads, or a store built by :mod:`kzgraph.store`) and a content digest (the dataset version shown in the
 service description, VoID and ``/metrics``). Routes read ``served.dataset`` per request, so a
 new release (a curator's commit, or changed data files) is seen by every later request and never
 in part; ``version`` counts releases so that caches (downloads, page context, search) know when
@@ -10,36 +10,50 @@ to rebuild.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
+from kzgraph.query.worker import StoreFiles
+from kzgraph.store import BuiltStore, digest_of, open_dataset
 from kzgraph.wikidata.view import build_view
 
-__all__ = ["Release", "Served", "as_dataset", "digest_of"]
-
-_BLANK_LABEL = re.compile(rb"_:\S+")
+__all__ = ["Release", "Served", "as_dataset", "oxigraph_nquads"]
 
 
 @dataclass(frozen=True, eq=False)
 class Release:
     dataset: Dataset
     view: Dataset
-    nquads: dict[str, bytes]  # what the query workers load: each queryable dataset, by name
-    digest: str               # sha256 of the dataset's quads, in order (see digest_of)
+    sources: dict[str, bytes | StoreFiles]  # what the query workers load, by dataset name
+    digest: str              # of the dataset's quads (see kzgraph.store.digest_of)
+    checked: bytes | Path    # the N-Quads the shapes check (ontology graph included)
+    triples: int             # distinct triples: the size of the default graph (the union)
+    entry: BuiltStore | None = None  # the built store it reads, if any
     built: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @classmethod
     def build(cls, dataset: Dataset) -> "Release":
-        """Everything a release needs, computed before it is served (slow for big data: call
-        it off the event loop)."""
+        """A release of an rdflib dataset (a curator's commit, a test's data): everything it
+        needs, computed before it is served (slow for big data: call it off the event loop)."""
         view = as_dataset(build_view(dataset))
-        quads = dataset.serialize(format="nquads", encoding="utf-8")
-        nquads = {"kzgraph": quads, "wikidata": view.serialize(format="nquads", encoding="utf-8")}
-        return cls(dataset, view, nquads, digest_of(quads))
+        quads = oxigraph_nquads(dataset)
+        sources = {"kzgraph": quads, "wikidata": oxigraph_nquads(view)}
+        return cls(dataset, view, sources, digest_of(quads), quads, len(dataset))
+
+    @classmethod
+    def of_store(cls, built: BuiltStore, in_memory: bool = True) -> "Release":
+        """A release of a built store (see kzgraph.store): the server reads it through rdflib,
+        the workers open it (``in_memory`` False) or load its quads."""
+        dataset = open_dataset(built)
+        view = as_dataset(build_view(dataset))
+        sources = {"kzgraph": StoreFiles(str(built.store_path), str(built.nquads_path), in_memory),
+                   "wikidata": view.serialize(format="nquads", encoding="utf-8")}
+        return cls(dataset, view, sources, built.digest, built.nquads_path, built.triples, built)
 
     @property
     def version(self) -> str:
@@ -47,11 +61,19 @@ class Release:
         return self.digest[:12]
 
 
-def digest_of(nquads: bytes) -> str:
-    """A digest of the quads that does not depend on their order or on blank node labels, which
-    differ each time the same file is parsed; the same data always gives the same digest."""
-    lines = sorted(_BLANK_LABEL.sub(b"_:", line) for line in nquads.splitlines() if line.strip())
-    return hashlib.sha256(b"\n".join(lines)).hexdigest()
+def oxigraph_nquads(dataset: Dataset) -> bytes:
+    """The dataset's quads as an Oxigraph store holds them (it keeps typed literals by value and
+    writes them back canonical, e.g. a dateTime's +00:00 as Z, and lowercases language tags).
+    So the same data is served alike, with one digest, whether Oxigraph parsed the files
+    (kzgraph.store) or rdflib did (a commit, a test's data)."""
+    statements = []
+    for s, p, o, g in dataset.quads((None, None, None, None)):
+        name = getattr(g, "identifier", g)
+        graph = "" if name is None or name == DATASET_DEFAULT_GRAPH_ID else name.n3()
+        statements.append(f"{graph} {{ {s.n3()} {p.n3()} {o.n3()} . }}\n")
+    store = ox.Store()
+    store.load("".join(statements), format=ox.RdfFormat.TRIG)
+    return store.dump(format=ox.RdfFormat.N_QUADS)
 
 
 class Served:

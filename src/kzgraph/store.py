@@ -1,0 +1,276 @@
+"""The served data in Oxigraph stores: parsed by Oxigraph, kept on disk, keyed by the files' hash.
+
+Parsing a million quads with rdflib and keeping them in its memory store took over a minute and
+gigabytes; Oxigraph parses them in seconds into a compact RocksDB store. :class:`StoreCache` keeps
+one built store per version of the data files (the key is a hash of their bytes), so a restart on
+unchanged files opens the store at once instead of parsing again. The server reads pages,
+downloads and counts from it through rdflib's API (:class:`UnionStore`, an oxrdflib store) and the
+query workers open the same store read-only, or load it into memory (faster joins, more RAM).
+
+A cache entry ``<root>/<key>/`` holds ``store/`` (the RocksDB store; every triple of the named
+graphs is also copied once into its default graph: the union with set semantics, which is what
+kzgraph's default graph means), ``data.nq`` (the quads as parsed, before that copy: what SHACL
+checks and what memory-mode workers load) and ``meta.json`` (the digest and the counts). An entry
+is built in a temporary directory and renamed into place, so a killed build leaves no entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore
+from oxrdflib._converter import from_ox, from_ox_graph_name, to_ox, to_ox_quad_pattern
+from rdflib import Dataset, Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from kzgraph import paths
+from kzgraph.dataset import INDEX_GRAPH, NOT_CLAIMS, parse_file
+from kzgraph.errors import DataFileNotFound, DataSyntaxError
+from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH, PREFIXES
+
+__all__ = ["BuiltStore", "StoreCache", "UnionStore", "default_cache_dir", "digest_of",
+           "materialize_union", "open_dataset", "parse_into", "source_key"]
+
+FORMAT = "kzgraph-store-1"  # change when what an entry holds changes: old entries are then unused
+_OX_FORMATS = {".trig": ox.RdfFormat.TRIG, ".ttl": ox.RdfFormat.TURTLE,
+               ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS}
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/kzgraph``, else ``~/.cache/kzgraph`` (the setting store_cache, or
+    ``KZGRAPH_STORE_CACHE``, overrides it)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "kzgraph"
+
+
+@dataclass(frozen=True)
+class BuiltStore:
+    """A cache entry: see the module's description."""
+
+    path: Path
+    digest: str   # the dataset version (see digest_of)
+    quads: int    # quads as parsed (ontology graph and claim index included)
+    triples: int  # distinct triples: the size of the union default graph
+
+    @property
+    def store_path(self) -> Path:
+        return self.path / "store"
+
+    @property
+    def nquads_path(self) -> Path:
+        return self.path / "data.nq"
+
+    def open(self) -> ox.Store:
+        return ox.Store.read_only(str(self.store_path))
+
+
+class StoreCache:
+    """Built stores by data hash; see the module's description."""
+
+    def __init__(self, root: Path | str | None = None) -> None:
+        self.root = Path(root) if root is not None else default_cache_dir()
+
+    def get(self, data: Sequence[Path | str] | None = None,
+            ontology: Sequence[Path | str] | None = None) -> BuiltStore:
+        """The store of these files (the embedded ones by default): opened if it was built
+        before, else built now. Raises DataFileNotFound / DataSyntaxError naming file and line."""
+        ontology = [Path(p) for p in (ontology if ontology is not None else paths.ontology_files())]
+        data = [Path(p) for p in (data if data is not None else paths.data_files())]
+        key = source_key(data, ontology)
+        entry = self.root / key
+        meta = entry / "meta.json"
+        if meta.is_file():
+            return _read_meta(entry)
+        return self._build(entry, data, ontology)
+
+    def _build(self, entry: Path, data: list[Path], ontology: list[Path]) -> BuiltStore:
+        memory = ox.Store()
+        parse_into(memory, data, ontology)
+        add_claim_index(memory)
+        self.root.mkdir(parents=True, exist_ok=True)
+        building = self.root / f".{entry.name}.{os.getpid()}.tmp"
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir()
+        try:
+            nquads = memory.dump(format=ox.RdfFormat.N_QUADS)
+            (building / "data.nq").write_bytes(nquads)
+            quads = len(memory)
+            materialize_union(memory)
+            disk = ox.Store(str(building / "store"))
+            disk.bulk_load(memory.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+            disk.flush()
+            triples = _count_default_graph(disk)
+            del disk, memory  # closes RocksDB before the directory moves
+            meta = {"format": FORMAT, "digest": digest_of(nquads), "quads": quads,
+                    "triples": triples}
+            (building / "meta.json").write_text(json.dumps(meta))
+            try:
+                building.rename(entry)
+            except OSError:  # another process built the same entry meanwhile: use theirs
+                shutil.rmtree(building, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        return _read_meta(entry)
+
+    def prune(self, keep: set[Path]) -> None:
+        """Remove every entry but ``keep`` (and leftovers of killed builds). Only at start-up:
+        a running server's workers may still read an entry it no longer serves."""
+        if not self.root.is_dir():
+            return
+        for child in self.root.iterdir():
+            if child.is_dir() and child not in keep and (child / "meta.json").exists() \
+                    or child.name.endswith(".tmp"):
+                shutil.rmtree(child, ignore_errors=True)
+
+
+def source_key(data: Sequence[Path], ontology: Sequence[Path]) -> str:
+    """What the store depends on: the bytes of each file and the role it was read in, the
+    parser's version and the entry format."""
+    digest = hashlib.sha256(f"{FORMAT}\0{ox.__version__}".encode())
+    for role, files in (("ontology", ontology), ("data", data)):
+        for path in files:
+            digest.update(f"\0{role}\0{path.suffix.lower()}\0".encode())
+            try:
+                with path.open("rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(block)
+            except OSError as error:
+                raise DataFileNotFound(path, error.strerror or "cannot read the file") from None
+    return digest.hexdigest()[:32]
+
+
+def _read_meta(entry: Path) -> BuiltStore:
+    meta = json.loads((entry / "meta.json").read_text())
+    return BuiltStore(entry, meta["digest"], meta["quads"], meta["triples"])
+
+
+def parse_into(store: ox.Store, data: Sequence[Path], ontology: Sequence[Path]) -> None:
+    """Parse the ontology files into the ontology graph and the data files as they are."""
+    for path in ontology:
+        _parse_file(store, path, ox.NamedNode(str(ONTOLOGY_GRAPH)))
+    for path in data:
+        _parse_file(store, path, None)
+
+
+def _parse_file(store: ox.Store, path: Path, graph: ox.NamedNode | None) -> None:
+    if not path.is_file():
+        raise DataFileNotFound(path, "no such file")
+    fmt = _OX_FORMATS.get(path.suffix.lower(), ox.RdfFormat.TRIG)
+    options = {"to_graph": graph} if graph is not None else {}
+    try:
+        store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri(), **options)
+    except SyntaxError as error:
+        # rdflib's parser names the same errors the way `kzgraph validate` reports them
+        parse_file(path, Dataset())
+        raise DataSyntaxError(path, f"syntax error: {error.msg}", line=error.lineno) from None
+    except (ValueError, OSError) as error:
+        raise DataSyntaxError(path, f"cannot parse: {error}") from None
+
+
+def add_claim_index(store: ox.Store) -> None:
+    """Graph kzg:index, as :func:`kzgraph.dataset.add_claim_index` computes it."""
+    excluded = ", ".join(f"<{g}>" for g in NOT_CLAIMS if g != DATASET_DEFAULT_GRAPH_ID)
+    store.update(f"INSERT {{ GRAPH <{INDEX_GRAPH}> {{ ?s <{KZO.statedIn}> ?g }} }} "
+                 f"WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({excluded})) }}")
+
+
+def materialize_union(store: ox.Store) -> None:
+    """Copy every triple of the named graphs into the default graph, once: the union with set
+    semantics. (pyoxigraph's use_default_graph_as_union yields a triple once per graph holding
+    it; kzgraph states a fact in every passage that supports it, so that would repeat answers.)
+    An update, not a Python loop over the quads: it runs in Rust, twice as fast at 1M quads."""
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+
+
+def _count_default_graph(store: ox.Store) -> int:
+    return int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))[0].value)
+
+
+def digest_of(nquads: bytes) -> str:
+    """A digest of the quads that does not depend on their order or on blank node labels, which
+    differ each time the same file is parsed; the same data always gives the same digest."""
+    import re
+
+    lines = sorted(re.sub(rb"_:\S+", b"_:", line) for line in nquads.splitlines() if line.strip())
+    return hashlib.sha256(b"\n".join(lines)).hexdigest()
+
+
+class UnionStore(OxigraphStore):
+    """rdflib's view of a built store, read-only, with rdflib's default-union semantics.
+
+    The store's default graph holds the union (see the module's description): rdflib's union
+    reads (``context=None``) come from it, each triple once, with the named graphs holding it;
+    ``len`` of the union is the entry's count, not a query each time.
+    """
+
+    def __init__(self, store: ox.Store, triples: int) -> None:
+        super().__init__(store=store)
+        self._triples = triples
+        for prefix, namespace in PREFIXES.items():
+            self.bind(prefix, URIRef(namespace))
+
+    def triples(self, triple_pattern, context=None) -> Iterator:
+        if context is not None and context.identifier == DATASET_DEFAULT_GRAPH_ID:
+            return iter(())  # data files may not fill the default graph: it is only the union
+        if context is not None:
+            return super().triples(triple_pattern, context)
+        s, p, o, _ = to_ox_quad_pattern(triple_pattern, None)
+        return (((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)), self._graphs_of(q))
+                for q in self._inner.quads_for_pattern(s, p, o, ox.DefaultGraph()))
+
+    def _graphs_of(self, quad: ox.Quad) -> Iterator[Graph]:
+        for holder in self._inner.quads_for_pattern(quad.subject, quad.predicate, quad.object):
+            if not isinstance(holder.graph_name, ox.DefaultGraph):
+                yield from_ox_graph_name(holder.graph_name, self)
+
+    def __len__(self, context=None) -> int:
+        if context is None:
+            return self._triples
+        if context.identifier == DATASET_DEFAULT_GRAPH_ID:
+            return 0
+        return int(next(iter(self._inner.query(
+            "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=to_ox(context.identifier))))[0].value)
+
+    def contexts(self, triple=None) -> Iterator[Graph]:
+        if triple is None:
+            return (from_ox_graph_name(g, self) for g in self._inner.named_graphs())
+        return (from_ox_graph_name(q.graph_name, self)
+                for q in self._inner.quads_for_pattern(*to_ox_quad_pattern(triple))
+                if not isinstance(q.graph_name, ox.DefaultGraph))
+
+    def add(self, triple, context, quoted=False) -> None:
+        raise PermissionError("the served store is read-only: writes go through the curator")
+
+    def addN(self, quads) -> None:  # noqa: N802 - rdflib's name
+        raise PermissionError("the served store is read-only: writes go through the curator")
+
+    def remove(self, triple, context=None) -> None:
+        raise PermissionError("the served store is read-only: writes go through the curator")
+
+    def add_graph(self, graph) -> None:
+        pass  # rdflib asks this of every dataset.graph(name): a view, not a write
+
+    def remove_graph(self, graph) -> None:
+        raise PermissionError("the served store is read-only: writes go through the curator")
+
+    def query(self, query, initNs, initBindings, queryGraph, **kwargs):  # noqa: N803
+        # the union is the default graph itself: Oxigraph's union option would repeat answers
+        return super().query(query, initNs, initBindings,
+                             DATASET_DEFAULT_GRAPH_ID if queryGraph == "__UNION__" else queryGraph,
+                             **kwargs)
+
+
+def open_dataset(built: BuiltStore) -> Dataset:
+    """An rdflib Dataset (default graph: the union) reading the built store."""
+    dataset = Dataset(store=UnionStore(built.open(), built.triples), default_union=True)
+    for prefix, namespace in PREFIXES.items():
+        dataset.bind(prefix, namespace, override=True, replace=True)
+    return dataset

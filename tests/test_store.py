@@ -1,0 +1,163 @@
+"""Built stores: parsed by Oxigraph, cached by the files' hash, read through rdflib and by the
+query workers (in memory or on disk) with the union default graph's set semantics."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+
+import pyoxigraph as ox
+import pytest
+from rdflib import RDFS, Literal
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from kzgraph import paths
+from kzgraph import store as store_module
+from kzgraph.dataset import INDEX_GRAPH, load_dataset
+from kzgraph.errors import DataFileNotFound, DataSyntaxError
+from kzgraph.namespaces import KZ, KZG, KZO, ONTOLOGY_GRAPH
+from kzgraph.query.pool import WorkerPool
+from kzgraph.query.worker import Job, StoreFiles
+from kzgraph.store import StoreCache, open_dataset
+from kzgraph.web.state import Release
+
+KAZCOSMOS = KZ["KazCosmos"]
+
+
+@pytest.fixture()
+def data_copy(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for file in paths.data_files():
+        shutil.copy(file, folder / file.name)
+    return sorted(folder.glob("*.trig"))
+
+
+@pytest.fixture()
+def cache(tmp_path) -> StoreCache:
+    return StoreCache(tmp_path / "cache")
+
+
+def entries(cache: StoreCache) -> list[str]:
+    return sorted(p.name for p in cache.root.iterdir())
+
+
+def test_the_same_files_open_the_store_built_before(cache, data_copy, monkeypatch):
+    first = cache.get(data_copy)
+    monkeypatch.setattr(StoreCache, "_build", lambda *a: pytest.fail("built a second time"))
+    again = cache.get(data_copy)
+    assert again == first and entries(cache) == [first.path.name]
+
+
+def test_a_changed_file_gets_a_store_of_its_own(cache, data_copy):
+    before = cache.get(data_copy)
+    lead = next(p for p in data_copy if p.name == "kazcosmos.trig")
+    lead.write_text(lead.read_text(encoding="utf-8") + '\nkzg:extra { kz:KazCosmos kzo:note "x" . }\n',
+                    encoding="utf-8")
+    after = cache.get(data_copy)
+    assert after.path != before.path and after.digest != before.digest
+    assert after.quads == before.quads + 2  # the triple, and its subject in the claim index
+
+
+def test_the_store_holds_what_rdflib_loads(cache, dataset):
+    built = cache.get()
+    served = open_dataset(built)
+    assert len(served) == len(dataset) == built.triples
+    assert built.quads == sum(len(g) for g in dataset.graphs())
+    assert {g.identifier for g in served.graphs()} == {g.identifier for g in dataset.graphs()}
+    for name in (ONTOLOGY_GRAPH, INDEX_GRAPH, KZG["lead"]):
+        assert len(served.graph(name)) == len(dataset.graph(name))
+    # the same facts about an entity (Oxigraph keeps lexical forms rdflib would normalize)
+    about = lambda ds: {(p, o.lower() if isinstance(o, Literal) else o)  # noqa: E731
+                        for p, o in ds.predicate_objects(KAZCOSMOS) if not isinstance(o, Literal)
+                        or o.datatype is None}
+    assert about(served) == about(dataset) and len(about(served)) > 10
+
+
+def test_union_reads_give_each_triple_once_with_every_graph_stating_it(cache, dataset):
+    served = open_dataset(cache.get())
+    label = (KAZCOSMOS, KZO.formationDate, None)
+    assert len(list(served.triples(label))) == len(list(dataset.triples(label))) == 1
+    graphs = lambda ds: sorted(g for *_, g in ds.quads(label))  # noqa: E731
+    assert graphs(served) == graphs(dataset) and len(graphs(served)) >= 1
+    assert list(served.graph(DATASET_DEFAULT_GRAPH_ID).triples((None, None, None))) == []
+
+
+def test_the_served_store_refuses_writes(cache):
+    served = open_dataset(cache.get())
+    with pytest.raises(PermissionError):
+        served.add((KAZCOSMOS, RDFS.comment, Literal("x"), served.graph(KZG["lead"])))
+    with pytest.raises(PermissionError):
+        served.remove((KAZCOSMOS, None, None))
+
+
+def test_a_syntax_error_names_the_file_and_line(cache, tmp_path):
+    bad = tmp_path / "bad.trig"
+    bad.write_text("@prefix kz: <https://w3id.org/kzgraph/resource/> .\n\nkz:g {\n  kz:a kz:b \n}\n")
+    with pytest.raises(DataSyntaxError) as caught:
+        cache.get([bad])
+    with pytest.raises(DataSyntaxError) as by_rdflib:
+        load_dataset([bad])
+    assert caught.value.path == bad and caught.value.line is not None
+    assert str(caught.value) == str(by_rdflib.value)  # as `kzgraph validate` reports it
+    assert not cache.root.exists() or entries(cache) == []
+
+
+def test_a_missing_file_is_named(cache, tmp_path):
+    with pytest.raises(DataFileNotFound) as caught:
+        cache.get([tmp_path / "nowhere.trig"])
+    assert caught.value.path == tmp_path / "nowhere.trig"
+
+
+def test_a_failed_build_leaves_no_entry(cache, data_copy, monkeypatch):
+    def fail(store):
+        raise MemoryError("killed mid-build")
+
+    monkeypatch.setattr(store_module, "materialize_union", fail)
+    with pytest.raises(MemoryError):
+        cache.get(data_copy)
+    assert entries(cache) == []
+    monkeypatch.undo()
+    assert cache.get(data_copy).triples > 0
+
+
+def test_prune_keeps_the_entry_in_service_only(cache, data_copy):
+    old = cache.get(data_copy)
+    data_copy[0].write_text(data_copy[0].read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    current = cache.get(data_copy)
+    (cache.root / ".deadbeef.123.tmp").mkdir()  # a build that was killed
+    cache.prune(keep={current.path})
+    assert entries(cache) == [current.path.name] and not old.path.exists()
+
+
+def test_a_commit_and_the_file_it_wrote_have_one_digest(cache, tmp_path):
+    """A curator's commit is served from an rdflib copy; the reload watcher then sees the file it
+    wrote and builds its store: the same data must not count as a new release."""
+    from kzgraph.curation import canonical_trig
+
+    dataset = load_dataset()
+    committed = tmp_path / "dataset.trig"
+    committed.write_text(canonical_trig(dataset), encoding="utf-8")
+    assert cache.get([committed]).digest == Release.build(load_dataset([committed])).digest
+    assert cache.get().digest == Release.build(dataset).digest  # the embedded files, both ways
+
+
+@pytest.mark.parametrize("in_memory", [True, False], ids=["memory", "disk"])
+def test_workers_answer_from_the_built_store_with_set_semantics(cache, dataset, in_memory):
+    built = cache.get()
+    files = StoreFiles(str(built.store_path), str(built.nquads_path), in_memory)
+    count = Job(query="SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", engine_format="CSV")
+    graphs = Job(query="SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+                 engine_format="CSV")
+
+    async def ask() -> list[bytes]:
+        pool = WorkerPool({"kzgraph": files}, workers=1)
+        await pool.start()
+        try:
+            return [await pool.run(job, 30) for job in (count, graphs)]
+        finally:
+            await pool.close()
+
+    union, named = asyncio.run(ask())
+    assert union.split()[1] == str(len(dataset)).encode()
+    assert named.split()[1] == str(len(list(ox.Store.read_only(str(built.store_path)).named_graphs()))).encode()
