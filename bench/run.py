@@ -1,10 +1,12 @@
 """Benchmark kzgraph against its peers, side by side in one run, over HTTP on loopback.
 
-Peers: kzgraph (`kzgraph serve`; and `kzgraph-nocache`, the same without its result cache, since
-the benchmark repeats each query), stock rdflib-endpoint (`rdflib-endpoint serve`), the Oxigraph
+Peers: kzgraph (`kzgraph serve`; `kzgraph-nocache`, the same without its result cache, since
+the benchmark repeats each query; `kzgraph-disk`, no cache and workers reading the on-disk store
+instead of loading it in memory), stock rdflib-endpoint (`rdflib-endpoint serve`), the Oxigraph
 server (`oxigraph serve-read-only`, PyPI package `oxigraph`), and pyoxigraph in memory (queries
 in-process, no HTTP: the floor). For each synthetic graph size it reports load time (start until
-the first answer), RSS of the server's process tree, median and p95 latency per query, and
+the first answer, building the peer's store from the data file: `oxigraph load`, kzgraph's store
+cache), restart time (start again on what the first start built), RSS of the server's process tree, median and p95 latency per query, and
 throughput with a bounded number of concurrent clients — as measured values and as ratios to
 the Oxigraph server. Machines here are noisy: compare ratios within one run, not across runs.
 
@@ -40,7 +42,8 @@ BIN = Path(sys.executable).parent
 @dataclass
 class Measured:
     peer: str
-    load_s: float = float("nan")
+    load_s: float = float("nan")       # a first start: stores built from the data file
+    warm_load_s: float = float("nan")  # a restart on the same data (built stores kept)
     rss_mib: float = float("nan")
     latency: dict[str, tuple[float, float]] = field(default_factory=dict)  # query -> (median, p95)
     errors: dict[str, str] = field(default_factory=dict)
@@ -76,28 +79,40 @@ def server_commands(peer: str, data: Path, port: int, workdir: Path) -> list[lis
         command = [str(BIN / "kzgraph"), "serve", str(data), "--port", str(port),
                    "--query-timeout", "120", "--rate-limit-requests", "0",
                    "--rate-limit-query-seconds", "0", "--readiness", "loaded"]
-        return [command + (["--cache-bytes", "0"] if peer == "kzgraph-nocache" else [])]
+        extra = {"kzgraph": [], "kzgraph-nocache": ["--cache-bytes", "0"],
+                 "kzgraph-disk": ["--cache-bytes", "0", "--query-store", "disk"]}[peer]
+        return [command + extra]
     if peer == "rdflib-endpoint":
         return [[str(BIN / "rdflib-endpoint"), "serve", str(data), "--host", "127.0.0.1", "--port", str(port)]]
     store = workdir / "oxigraph-store"
-    shutil.rmtree(store, ignore_errors=True)
     return [[str(BIN / "oxigraph"), "load", "--location", str(store), "--file", str(data)],
             [str(BIN / "oxigraph"), "serve-read-only", "--location", str(store),
              "--bind", f"127.0.0.1:{port}", "--union-default-graph"]]
 
 
 def endpoint_path(peer: str) -> str:
-    return {"oxigraph": "/query", "kzgraph": "/sparql", "kzgraph-nocache": "/sparql",
-            "rdflib-endpoint": "/"}[peer]
+    return "/sparql" if peer.startswith("kzgraph") else {"oxigraph": "/query", "rdflib-endpoint": "/"}[peer]
 
 
-def start(peer: str, data: Path, workdir: Path, timeout: float) -> tuple[subprocess.Popen, str, float]:
+def built_stores(peer: str, workdir: Path) -> Path:
+    """Where a peer keeps what it builds from the data: the Oxigraph server's store, kzgraph's
+    store cache (a restart on the same data reuses it)."""
+    return workdir / ("oxigraph-store" if peer == "oxigraph" else f"store-cache-{peer}")
+
+
+def start(peer: str, data: Path, workdir: Path, timeout: float,
+          warm: bool = False) -> tuple[subprocess.Popen, str, float]:
+    """Start ``peer`` on ``data``: from scratch, or (``warm``) again on what its first start built."""
     port = free_port()
+    if not warm:
+        shutil.rmtree(built_stores(peer, workdir), ignore_errors=True)
+    environment = dict(os.environ, KZGRAPH_STORE_CACHE=str(built_stores(peer, workdir)))
     started = time.monotonic()
     *preparation, serve = server_commands(peer, data, port, workdir)
-    for command in preparation:
+    for command in preparation if not warm else []:
         subprocess.run(command, check=True, capture_output=True, timeout=timeout)
-    process = subprocess.Popen(serve, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(serve, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env=environment)
     url = f"http://127.0.0.1:{port}{endpoint_path(peer)}"
     while time.monotonic() - started < timeout:
         try:
@@ -110,6 +125,11 @@ def start(peer: str, data: Path, workdir: Path, timeout: float) -> tuple[subproc
         time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"{peer} did not start within {timeout} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=30)
 
 
 def time_query(call, reps: int) -> tuple[float, float]:
@@ -163,8 +183,9 @@ def measure_server(peer: str, data: Path, workdir: Path, args) -> Measured:
         result.throughput = throughput(url, args.clients, args.seconds)
         result.rss_mib = max(result.rss_mib, tree_rss_mib(process.pid))
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
+    process, _, result.warm_load_s = start(peer, data, workdir, args.start_timeout, warm=True)
+    stop(process)
     return result
 
 
@@ -195,12 +216,14 @@ def ratio(value: float, reference: float) -> str:
 def report(size: int, results: list[Measured], validate_s: float | None) -> str:
     reference = next(r for r in results if r.peer == "oxigraph")
     lines = [f"### {size:,} quads", "",
-             "| peer | load s | RSS MiB | throughput req/s | load ÷ Oxigraph | RSS ÷ Oxigraph | throughput ÷ Oxigraph |",
-             "|---|---|---|---|---|---|---|"]
+             "| peer | load s | restart s | RSS MiB | throughput req/s | load ÷ Oxigraph | "
+             "restart ÷ Oxigraph | RSS ÷ Oxigraph | throughput ÷ Oxigraph |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r.peer} | {r.load_s:.2f} | {r.rss_mib:.0f} | {r.throughput:.0f} | "
-                     f"{ratio(r.load_s, reference.load_s)} | {ratio(r.rss_mib, reference.rss_mib)} | "
-                     f"{ratio(r.throughput, reference.throughput)} |")
+        lines.append(f"| {r.peer} | {r.load_s:.2f} | {r.warm_load_s:.2f} | {r.rss_mib:.0f} | "
+                     f"{r.throughput:.0f} | {ratio(r.load_s, reference.load_s)} | "
+                     f"{ratio(r.warm_load_s, reference.warm_load_s)} | "
+                     f"{ratio(r.rss_mib, reference.rss_mib)} | {ratio(r.throughput, reference.throughput)} |")
     lines += ["", "| query | " + " | ".join(f"{r.peer} median ms (p95)" for r in results)
               + " | " + " | ".join(f"{r.peer} ÷ Oxigraph" for r in results if r is not reference) + " |",
               "|---|" + "---|" * (2 * len(results) - 1)]
@@ -225,9 +248,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--peers", nargs="+",
-                        default=["oxigraph", "kzgraph", "kzgraph-nocache", "rdflib-endpoint"],
+                        default=["oxigraph", "kzgraph", "kzgraph-nocache", "kzgraph-disk",
+                                 "rdflib-endpoint"],
                         help="kzgraph answers repeated queries from its result cache; "
-                             "kzgraph-nocache is the same server with --cache-bytes 0")
+                             "kzgraph-nocache is the same server with --cache-bytes 0; "
+                             "kzgraph-disk also has its workers read the on-disk store "
+                             "(--query-store disk) instead of loading it in memory")
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=5.0)

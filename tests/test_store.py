@@ -8,7 +8,7 @@ import shutil
 
 import pyoxigraph as ox
 import pytest
-from rdflib import RDFS, Literal
+from rdflib import RDFS, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kzgraph import paths
@@ -161,3 +161,43 @@ def test_workers_answer_from_the_built_store_with_set_semantics(cache, dataset, 
     union, named = asyncio.run(ask())
     assert union.split()[1] == str(len(dataset)).encode()
     assert named.split()[1] == str(len(list(ox.Store.read_only(str(built.store_path)).named_graphs()))).encode()
+
+
+DISTINCT_TRIPLES = """@prefix ex: <http://example.org/> .
+ex:g1 { ex:a ex:p ex:b . ex:a ex:q "one" . }
+ex:g2 { ex:c ex:p ex:d . }
+"""
+
+
+@pytest.mark.parametrize("in_memory", [True, False], ids=["memory", "disk"])
+def test_without_repeated_triples_the_union_is_not_copied(cache, tmp_path, in_memory):
+    """No triple in two graphs: the store keeps one copy, and queries still see the union once,
+    while FROM and GRAPH keep their meaning."""
+    data = tmp_path / "distinct.trig"
+    data.write_text(DISTINCT_TRIPLES, encoding="utf-8")
+    built = cache.get([data], ontology=[])
+    assert not built.union_copied and built.triples == built.quads == 3 + 2  # + claim index
+    served = open_dataset(built)
+    assert len(served) == 5 and len(list(served.triples((None, None, None)))) == 5
+    assert sorted(str(g) for *_, g in served.quads((None, URIRef("http://example.org/p"), None))) \
+        == ["http://example.org/g1", "http://example.org/g2"]
+    files = StoreFiles(str(built.store_path), str(built.nquads_path), in_memory, False)
+    queries = ["SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+               "SELECT (COUNT(*) AS ?n) FROM <http://example.org/g2> WHERE { ?s ?p ?o }",
+               "SELECT (COUNT(*) AS ?n) FROM NAMED <http://example.org/g1> WHERE { GRAPH ?g { ?s ?p ?o } }",
+               "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"]
+
+    async def ask() -> list[bytes]:
+        pool = WorkerPool({"kzgraph": files}, workers=1)
+        await pool.start()
+        try:
+            return [await pool.run(Job(query=q, engine_format="CSV"), 30) for q in queries]
+        finally:
+            await pool.close()
+
+    assert [answer.split()[1] for answer in asyncio.run(ask())] == [b"5", b"1", b"2", b"3"]
+
+
+def test_repeated_triples_get_the_union_copied(cache):
+    built = cache.get()  # the embedded data states some facts in more than one passage
+    assert built.union_copied and built.triples < built.quads

@@ -5,6 +5,11 @@ The library API; the ``kzgraph`` command is a thin layer over it::
     from kzgraph import load_dataset, validate, export, create_app
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from kzgraph.config import Settings
 from kzgraph.dataset import load_dataset, union_graph
 from kzgraph.errors import (
@@ -17,8 +22,24 @@ from kzgraph.errors import (
 )
 from kzgraph.examples import Example, load_examples, load_wikidata_examples
 from kzgraph.export import FORMATS, export
-from kzgraph.validation import ValidationReport, ValidationResult, validate
-from kzgraph.web import create_app
+
+# The web stack and pySHACL are imported on first use, not with the package: a query worker
+# imports kzgraph.query.worker, and they would cost each worker ~45 MB of memory.
+_LAZY = {"create_app": "kzgraph.web", "validate": "kzgraph.validation",
+         "ValidationReport": "kzgraph.validation", "ValidationResult": "kzgraph.validation"}
+
+if TYPE_CHECKING:
+    from kzgraph.validation import ValidationReport, ValidationResult, validate
+    from kzgraph.web import create_app
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'kzgraph' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DataFileError",

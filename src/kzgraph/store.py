@@ -7,9 +7,10 @@ unchanged files opens the store at once instead of parsing again. The server rea
 downloads and counts from it through rdflib's API (:class:`UnionStore`, an oxrdflib store) and the
 query workers open the same store read-only, or load it into memory (faster joins, more RAM).
 
-A cache entry ``<root>/<key>/`` holds ``store/`` (the RocksDB store; every triple of the named
-graphs is also copied once into its default graph: the union with set semantics, which is what
-kzgraph's default graph means), ``data.nq`` (the quads as parsed, before that copy: what SHACL
+A cache entry ``<root>/<key>/`` holds ``store/`` (the RocksDB store; where some triple is in two
+graphs, as when two passages state one fact, every triple is also copied once into its default
+graph: the union with set semantics, which is what kzgraph's default graph means; else
+Oxigraph's union option already gives each triple once, and no copy is made), ``data.nq`` (the quads as parsed, before that copy: what SHACL
 checks and what memory-mode workers load) and ``meta.json`` (the digest and the counts). An entry
 is built in a temporary directory and renamed into place, so a killed build leaves no entry.
 """
@@ -22,6 +23,7 @@ import os
 import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -34,11 +36,12 @@ from kzgraph import paths
 from kzgraph.dataset import INDEX_GRAPH, NOT_CLAIMS, parse_file
 from kzgraph.errors import DataFileNotFound, DataSyntaxError
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH, PREFIXES
+from kzgraph.query.union import materialize_union
 
-__all__ = ["BuiltStore", "StoreCache", "UnionStore", "default_cache_dir", "digest_of",
+__all__ = ["BuiltStore", "StoreCache", "UnionStore", "default_cache_dir", "digest_of", "graph_sizes",
            "materialize_union", "open_dataset", "parse_into", "source_key"]
 
-FORMAT = "kzgraph-store-1"  # change when what an entry holds changes: old entries are then unused
+FORMAT = "kzgraph-store-2"  # change when what an entry holds changes: old entries are then unused
 _OX_FORMATS = {".trig": ox.RdfFormat.TRIG, ".ttl": ox.RdfFormat.TURTLE,
                ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS}
 
@@ -58,6 +61,7 @@ class BuiltStore:
     digest: str   # the dataset version (see digest_of)
     quads: int    # quads as parsed (ontology graph and claim index included)
     triples: int  # distinct triples: the size of the union default graph
+    union_copied: bool = True  # the union is copied into the default graph (see UnionStore)
 
     @property
     def store_path(self) -> Path:
@@ -101,15 +105,17 @@ class StoreCache:
         try:
             nquads = memory.dump(format=ox.RdfFormat.N_QUADS)
             (building / "data.nq").write_bytes(nquads)
-            quads = len(memory)
-            materialize_union(memory)
+            quads, triples = len(memory), _count_union(memory)
             disk = ox.Store(str(building / "store"))
-            disk.bulk_load(memory.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+            if triples < quads:  # some triple is in two graphs: the union needs its own copy
+                materialize_union(memory)
+                disk.bulk_load(memory.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+            else:
+                disk.bulk_load(path=str(building / "data.nq"), format=ox.RdfFormat.N_QUADS)
             disk.flush()
-            triples = _count_default_graph(disk)
             del disk, memory  # closes RocksDB before the directory moves
             meta = {"format": FORMAT, "digest": digest_of(nquads), "quads": quads,
-                    "triples": triples}
+                    "triples": triples, "union_copied": triples < quads}
             (building / "meta.json").write_text(json.dumps(meta))
             try:
                 building.rename(entry)
@@ -149,7 +155,7 @@ def source_key(data: Sequence[Path], ontology: Sequence[Path]) -> str:
 
 def _read_meta(entry: Path) -> BuiltStore:
     meta = json.loads((entry / "meta.json").read_text())
-    return BuiltStore(entry, meta["digest"], meta["quads"], meta["triples"])
+    return BuiltStore(entry, meta["digest"], meta["quads"], meta["triples"], meta["union_copied"])
 
 
 def parse_into(store: ox.Store, data: Sequence[Path], ontology: Sequence[Path]) -> None:
@@ -182,16 +188,11 @@ def add_claim_index(store: ox.Store) -> None:
                  f"WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({excluded})) }}")
 
 
-def materialize_union(store: ox.Store) -> None:
-    """Copy every triple of the named graphs into the default graph, once: the union with set
-    semantics. (pyoxigraph's use_default_graph_as_union yields a triple once per graph holding
-    it; kzgraph states a fact in every passage that supports it, so that would repeat answers.)
-    An update, not a Python loop over the quads: it runs in Rust, twice as fast at 1M quads."""
-    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-
-
-def _count_default_graph(store: ox.Store) -> int:
-    return int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))[0].value)
+def _count_union(store: ox.Store) -> int:
+    """Distinct triples in all graphs together."""
+    return int(next(iter(store.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
+        use_default_graph_as_union=True)))[0].value)
 
 
 def digest_of(nquads: bytes) -> str:
@@ -206,21 +207,24 @@ def digest_of(nquads: bytes) -> str:
 class UnionStore(OxigraphStore):
     """rdflib's view of a built store, read-only, with rdflib's default-union semantics.
 
-    The store's default graph holds the union (see the module's description): rdflib's union
-    reads (``context=None``) come from it, each triple once, with the named graphs holding it;
-    ``len`` of the union is the entry's count, not a query each time.
+    rdflib's union reads (``context=None``) give each triple once, with the named graphs holding
+    it: from the default graph where the union is copied there (see the module's description),
+    else straight from the quads, as then no triple is in two graphs. ``len`` of the union is
+    the entry's count, not a query each time.
     """
 
-    def __init__(self, store: ox.Store, triples: int) -> None:
+    def __init__(self, store: ox.Store, triples: int, union_copied: bool) -> None:
         super().__init__(store=store)
         self._triples = triples
+        self._union_copied = union_copied
         for prefix, namespace in PREFIXES.items():
             self.bind(prefix, URIRef(namespace))
 
     def triples(self, triple_pattern, context=None) -> Iterator:
-        if context is not None and context.identifier == DATASET_DEFAULT_GRAPH_ID:
-            return iter(())  # data files may not fill the default graph: it is only the union
-        if context is not None:
+        if context is not None and context.identifier == DATASET_DEFAULT_GRAPH_ID \
+                and self._union_copied:
+            return iter(())  # the default graph holds only the union's copy
+        if context is not None or not self._union_copied:
             return super().triples(triple_pattern, context)
         s, p, o, _ = to_ox_quad_pattern(triple_pattern, None)
         return (((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)), self._graphs_of(q))
@@ -234,10 +238,11 @@ class UnionStore(OxigraphStore):
     def __len__(self, context=None) -> int:
         if context is None:
             return self._triples
-        if context.identifier == DATASET_DEFAULT_GRAPH_ID:
+        if context.identifier == DATASET_DEFAULT_GRAPH_ID and self._union_copied:
             return 0
         return int(next(iter(self._inner.query(
-            "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=to_ox(context.identifier))))[0].value)
+            "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+            default_graph=to_ox(context.identifier))))[0].value)
 
     def contexts(self, triple=None) -> Iterator[Graph]:
         if triple is None:
@@ -262,15 +267,28 @@ class UnionStore(OxigraphStore):
         raise PermissionError("the served store is read-only: writes go through the curator")
 
     def query(self, query, initNs, initBindings, queryGraph, **kwargs):  # noqa: N803
-        # the union is the default graph itself: Oxigraph's union option would repeat answers
-        return super().query(query, initNs, initBindings,
-                             DATASET_DEFAULT_GRAPH_ID if queryGraph == "__UNION__" else queryGraph,
-                             **kwargs)
+        if queryGraph == "__UNION__" and self._union_copied:
+            queryGraph = DATASET_DEFAULT_GRAPH_ID  # noqa: N806 - Oxigraph's option would repeat answers
+        return super().query(query, initNs, initBindings, queryGraph, **kwargs)
+
+
+@lru_cache(maxsize=4)  # per release (never changed in place); old releases drop out
+def graph_sizes(dataset: Dataset) -> dict[URIRef, int]:
+    """Triples in each non-empty named graph of a served dataset: with one query where a built
+    store holds it (a count per graph is a query each, and big data has ~10^5 graphs)."""
+    store = dataset.store
+    if isinstance(store, UnionStore):
+        rows = store._inner.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        return {from_ox(row[0]): int(row[1].value) for row in rows if isinstance(row[0], ox.NamedNode)}
+    sizes = {g.identifier: len(g) for g in dataset.graphs() if isinstance(g.identifier, URIRef)
+             and g.identifier != DATASET_DEFAULT_GRAPH_ID}
+    return {name: size for name, size in sizes.items() if size}
 
 
 def open_dataset(built: BuiltStore) -> Dataset:
     """An rdflib Dataset (default graph: the union) reading the built store."""
-    dataset = Dataset(store=UnionStore(built.open(), built.triples), default_union=True)
+    dataset = Dataset(store=UnionStore(built.open(), built.triples, built.union_copied),
+                      default_union=True)
     for prefix, namespace in PREFIXES.items():
         dataset.bind(prefix, namespace, override=True, replace=True)
     return dataset

@@ -94,6 +94,12 @@ def inspect_query(query: str) -> QueryShape:
     )
 
 
+def names_default_graphs(query: str) -> bool:
+    """Whether the query has a FROM clause (FROM NAMED or not): Oxigraph's union default graph
+    option would override it."""
+    return any(token.is_word("FROM") for token in _code(_tokens(query)))
+
+
 def service_iri_spans(query: str) -> list[tuple[int, int, str]]:
     """(start, end, IRI) of each ``<IRI>`` written after SERVICE, as offsets into ``query``."""
     return [(endpoint.start, endpoint.end, endpoint.text[1:-1])

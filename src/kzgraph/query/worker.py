@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
-from kzgraph.query.inspect import service_iri_spans
+from kzgraph.query.inspect import names_default_graphs, service_iri_spans
 from kzgraph.query.service_guard import ServiceFailure, ServiceGuard
 from kzgraph.search import oxigraph_functions
 
@@ -23,9 +23,11 @@ class StoreFiles:
     """A built store (see kzgraph.store) as a worker's data: opened read-only where it lies
     (``in_memory`` False: little memory, slower joins), or its N-Quads loaded into memory."""
 
-    store: str    # the RocksDB directory; its default graph holds the union
+    store: str    # the RocksDB directory
     nquads: str   # the quads as parsed
     in_memory: bool = True
+    union_copied: bool = True  # the store's default graph holds the union (else no triple
+    # is in two graphs, and Oxigraph's union default graph option gives each triple once)
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ def serve_jobs(connection: Connection, datasets: dict[str, "bytes | StoreFiles"]
 def _serve(connection: Connection, datasets: dict[str, "bytes | StoreFiles"]) -> None:
     """Load each dataset (name → N-Quads or a built store), then answer jobs until told to
     stop (None)."""
-    stores = {name: _load(nquads) for name, nquads in datasets.items()}
+    stores = {name: _load(source) for name, source in datasets.items()}
     datasets.clear()  # the stores hold the data now; the bytes would stay as long as the process
     guard = _LazyGuard()
     connection.send(("ready",))
@@ -95,7 +97,7 @@ def _serve(connection: Connection, datasets: dict[str, "bytes | StoreFiles"]) ->
         job = connection.recv()
         if job is None:
             return
-        connection.send(_answer(stores[job.dataset], job, guard))
+        connection.send(_answer(*stores[job.dataset], job, guard))
 
 
 def die_with_the_server() -> None:
@@ -132,24 +134,27 @@ class _LazyGuard:
 
 
 def _load(source: "bytes | StoreFiles"):
+    """The store and whether queries need Oxigraph's union default graph option."""
     import pyoxigraph
 
-    from kzgraph.store import materialize_union
+    from kzgraph.query.union import materialize_union
 
+    union_option = isinstance(source, StoreFiles) and not source.union_copied
     if isinstance(source, StoreFiles) and not source.in_memory:
-        return pyoxigraph.Store.read_only(source.store)  # its union is materialized already
+        return pyoxigraph.Store.read_only(source.store), union_option
     store = pyoxigraph.Store()
     if isinstance(source, StoreFiles):
         store.bulk_load(path=source.nquads, format=pyoxigraph.RdfFormat.N_QUADS)
     else:
         store.load(source, format=pyoxigraph.RdfFormat.N_QUADS)
-    materialize_union(store)
-    return store
+    if not union_option:
+        materialize_union(store)
+    return store, union_option
 
 
-def _answer(store, job: Job, guard: _LazyGuard) -> tuple:
+def _answer(store, union_option: bool, job: Job, guard: _LazyGuard) -> tuple:
     try:
-        return ("ok", _run(store, job, guard))
+        return ("ok", _run(store, union_option, job, guard))
     except SyntaxError as error:
         return ("error", "syntax", str(error))
     except _ResultTooLarge:
@@ -161,7 +166,7 @@ def _answer(store, job: Job, guard: _LazyGuard) -> tuple:
         return ("error", "engine", str(error) or type(error).__name__)
 
 
-def _run(store, job: Job, guard: _LazyGuard) -> bytes:
+def _run(store, union_option: bool, job: Job, guard: _LazyGuard) -> bytes:
     import pyoxigraph
 
     query = job.query
@@ -176,6 +181,8 @@ def _run(store, job: Job, guard: _LazyGuard) -> bytes:
     if job.default_graphs is not None or job.named_graphs is not None:
         options["default_graph"] = [pyoxigraph.NamedNode(g) for g in job.default_graphs or ()]
         options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in job.named_graphs or ()]
+    elif union_option and not names_default_graphs(query):
+        options["use_default_graph_as_union"] = True
     results = store.query(query, **options)
     buffer = _CappedBuffer(job.max_bytes)
     if isinstance(results, pyoxigraph.QueryTriples):

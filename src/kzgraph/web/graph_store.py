@@ -15,6 +15,7 @@ from rdflib import URIRef
 
 from kzgraph.dataset import union_graph
 from kzgraph.errors import BadRequest, MethodNotAllowed
+from kzgraph.store import graph_sizes
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.pages import RDF_FORMATS
 from kzgraph.web.state import Served
@@ -31,7 +32,7 @@ def graph_store_router(served: Served, writer: Writer | None = None) -> APIRoute
     router = APIRouter(tags=["graph store"])
 
     def names() -> set:
-        return {g.identifier for g in served.dataset.graphs() if len(g)}
+        return set(graph_sizes(served.dataset))
 
     async def read(request: Request, name: URIRef | None) -> Response:
         if name is DEFAULT:

@@ -9,6 +9,7 @@ from rdflib.namespace import OWL, RDF, XSD
 
 from kzgraph.query.formats import GRAPH_FORMATS, RESULT_FORMATS
 from kzgraph.search import KZF
+from kzgraph.store import graph_sizes
 
 __all__ = ["SD_FORMATS", "service_description"]
 
@@ -68,14 +69,14 @@ def _describe_dataset(graph: Graph, dataset: Dataset) -> BNode:
     graph.add((described, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
     graph.add((default, VOID.triples, Literal(len(dataset), datatype=XSD.integer)))
-    for named in sorted(dataset.graphs(), key=lambda g: str(g.identifier)):
-        if not isinstance(named.identifier, URIRef) or str(named.identifier).startswith("urn:x-rdflib"):
+    for name, size in sorted(graph_sizes(dataset).items()):
+        if str(name).startswith("urn:x-rdflib"):
             continue
         entry, inner = BNode(), BNode()
         graph.add((described, SD.namedGraph, entry))
         graph.add((entry, RDF.type, SD.NamedGraph))
-        graph.add((entry, SD.name, named.identifier))
+        graph.add((entry, SD.name, name))
         graph.add((entry, SD.graph, inner))
         graph.add((inner, RDF.type, SD.Graph))
-        graph.add((inner, VOID.triples, Literal(len(named), datatype=XSD.integer)))
+        graph.add((inner, VOID.triples, Literal(size, datatype=XSD.integer)))
     return described

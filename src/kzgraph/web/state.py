@@ -51,7 +51,8 @@ class Release:
         the workers open it (``in_memory`` False) or load its quads."""
         dataset = open_dataset(built)
         view = as_dataset(build_view(dataset))
-        sources = {"kzgraph": StoreFiles(str(built.store_path), str(built.nquads_path), in_memory),
+        sources = {"kzgraph": StoreFiles(str(built.store_path), str(built.nquads_path), in_memory,
+                                           built.union_copied),
                    "wikidata": view.serialize(format="nquads", encoding="utf-8")}
         return cls(dataset, view, sources, built.digest, built.nquads_path, built.triples, built)
 
