@@ -18,7 +18,8 @@ from kzgraph.errors import DataFileNotFound, DataSyntaxError
 from kzgraph.namespaces import KZ, KZG, KZO, ONTOLOGY_GRAPH
 from kzgraph.query.pool import WorkerPool
 from kzgraph.query.worker import Job, StoreFiles
-from kzgraph.store import StoreCache, open_dataset
+from kzgraph.export import FORMATS, export
+from kzgraph.store import StoreCache, digest_of, open_dataset
 from kzgraph.web.state import Release
 
 KAZCOSMOS = KZ["KazCosmos"]
@@ -201,3 +202,18 @@ def test_without_repeated_triples_the_union_is_not_copied(cache, tmp_path, in_me
 def test_repeated_triples_get_the_union_copied(cache):
     built = cache.get()  # the embedded data states some facts in more than one passage
     assert built.union_copied and built.triples < built.quads
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_exports_of_a_built_store_hold_what_rdflib_exports(cache, dataset, fmt):
+    """Downloads of a built store are written by Oxigraph: the same quads (or merged triples)
+    as rdflib writes for the same data."""
+    def canonical(body: bytes) -> str:
+        parsed = ox.Store()
+        parsed.load(body, format=getattr(ox.RdfFormat, FORMATS[fmt].oxigraph_name),
+                    base_iri="http://example.org/")
+        return digest_of(parsed.dump(format=ox.RdfFormat.N_QUADS))
+
+    served = export(open_dataset(cache.get()), fmt)
+    assert canonical(served) == canonical(export(dataset, fmt))
+    assert len(served) > 10_000

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyoxigraph as ox
 from rdflib import Dataset
 
 from kzgraph.dataset import union_graph
 from kzgraph.errors import UsageError
+from kzgraph.store import UnionStore
 
 __all__ = ["FORMATS", "ExportFormat", "export"]
 
@@ -18,14 +20,15 @@ class ExportFormat:
     media_type: str
     extension: str
     keeps_graphs: bool
+    oxigraph_name: str  # the same format's pyoxigraph.RdfFormat, for data in a built store
 
 
 FORMATS: dict[str, ExportFormat] = {
-    "turtle": ExportFormat("turtle", "text/turtle", "ttl", keeps_graphs=False),
-    "ntriples": ExportFormat("nt", "application/n-triples", "nt", keeps_graphs=False),
-    "trig": ExportFormat("trig", "application/trig", "trig", keeps_graphs=True),
-    "nquads": ExportFormat("nquads", "application/n-quads", "nq", keeps_graphs=True),
-    "jsonld": ExportFormat("json-ld", "application/ld+json", "jsonld", keeps_graphs=True),
+    "turtle": ExportFormat("turtle", "text/turtle", "ttl", False, "TURTLE"),
+    "ntriples": ExportFormat("nt", "application/n-triples", "nt", False, "N_TRIPLES"),
+    "trig": ExportFormat("trig", "application/trig", "trig", True, "TRIG"),
+    "nquads": ExportFormat("nquads", "application/n-quads", "nq", True, "N_QUADS"),
+    "jsonld": ExportFormat("json-ld", "application/ld+json", "jsonld", True, "JSON_LD"),
 }
 
 
@@ -35,5 +38,7 @@ def export(dataset: Dataset, fmt: str = "turtle") -> bytes:
         spec = FORMATS[fmt]
     except KeyError:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}") from None
+    if isinstance(dataset.store, UnionStore):  # a built store: Oxigraph writes it, fast
+        return dataset.store.serialize(getattr(ox.RdfFormat, spec.oxigraph_name), spec.keeps_graphs)
     source = dataset if spec.keeps_graphs else union_graph(dataset)
     return source.serialize(format=spec.rdflib_name, encoding="utf-8")

@@ -266,6 +266,25 @@ class UnionStore(OxigraphStore):
     def remove_graph(self, graph) -> None:
         raise PermissionError("the served store is read-only: writes go through the curator")
 
+    def union_triples(self) -> Iterator[ox.Triple]:
+        """Each triple of the union once."""
+        if self._union_copied:
+            return (q.triple for q in self._inner.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        return (q.triple for q in self._inner.quads_for_pattern(None, None, None))
+
+    def data_quads(self) -> Iterator[ox.Quad]:
+        """The quads as parsed (the union's copy left out)."""
+        return (q for q in self._inner.quads_for_pattern(None, None, None)
+                if not (self._union_copied and isinstance(q.graph_name, ox.DefaultGraph)))
+
+    def serialize(self, fmt: ox.RdfFormat, keeps_graphs: bool) -> bytes:
+        """The data in ``fmt`` written by Oxigraph (rdflib's serializers over this store would
+        take minutes at a million quads): the quads, or the union's triples."""
+        prefixes = {prefix: str(namespace) for prefix, namespace in self.namespaces()}
+        source = self.data_quads() if keeps_graphs else self.union_triples()
+        options = {"prefixes": prefixes} if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else {}
+        return ox.serialize(source, format=fmt, **options)
+
     def query(self, query, initNs, initBindings, queryGraph, **kwargs):  # noqa: N803
         if queryGraph == "__UNION__" and self._union_copied:
             queryGraph = DATASET_DEFAULT_GRAPH_ID  # noqa: N806 - Oxigraph's option would repeat answers

@@ -18,10 +18,12 @@ from functools import lru_cache
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from rdflib import Dataset, Graph
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kzgraph import paths
 from kzgraph.export import FORMATS, export
 from kzgraph.namespaces import ONTOLOGY_GRAPH
+from kzgraph.store import graph_sizes
 from kzgraph.void import Distribution, void_description
 from kzgraph.web.conneg import negotiate, parse_accept
 from kzgraph.web.pages import template_environment
@@ -77,8 +79,8 @@ def build_files(dataset: Dataset) -> dict[str, DownloadFile]:
 
 def _count(dataset: Dataset, quads: bool) -> int:
     if quads:
-        return sum(len(g) for g in dataset.graphs())
-    return len(set(dataset.triples((None, None, None))))
+        return sum(graph_sizes(dataset).values()) + len(dataset.graph(DATASET_DEFAULT_GRAPH_ID))
+    return len(dataset)
 
 
 def _file(name, media_type, body, triples, description, modified) -> DownloadFile:
