@@ -186,17 +186,28 @@ def _references(description: Description) -> list:
     return sorted(seen.values(), key=lambda r: (r.number is None, r.number or 0, r.title))
 
 
-def _home_context(dataset: Dataset, view: PageView) -> dict:
-    def instances(cls: URIRef) -> list[URIRef]:
-        found = {s for s in dataset.subjects(RDF.type, cls) if str(s).startswith(CANONICAL_BASE)}
-        return sorted(found, key=view.title)
+HOME_LIST_LIMIT = 100  # entries per home page section; a big graph's thousands are queried
 
-    sections = [("The agency", instances(KZO.SpaceAgency)), ("Cosmonauts", instances(KZO.Cosmonaut)),
-                ("Spaceflights", instances(KZO.CrewedSpaceflight)),
-                ("Satellites", instances(KZO.CommunicationsSatellite)),
-                ("Sources", sorted(set(dataset.subjects(RDF.type, KZO.Reference)) |
-                                   set(dataset.subjects(RDF.type, KZO.Article)),
-                                   key=_source_order(dataset)))]
+
+def _home_context(dataset: Dataset, view: PageView) -> dict:
+    def instances(cls: URIRef) -> tuple[list[URIRef], int]:
+        """The first entries (all, sorted by title, if few; else the first by IRI) and how
+        many more there are."""
+        found = {s for s in dataset.subjects(RDF.type, cls) if str(s).startswith(CANONICAL_BASE)}
+        shown = found if len(found) <= HOME_LIST_LIMIT else sorted(found)[:HOME_LIST_LIMIT]
+        return sorted(shown, key=view.title), len(found) - len(shown)
+
+    def sources() -> tuple[list[URIRef], int]:
+        found = set(dataset.subjects(RDF.type, KZO.Reference)) | set(dataset.subjects(RDF.type, KZO.Article))
+        return sorted(found, key=_source_order(dataset))[:HOME_LIST_LIMIT], max(0, len(found) - HOME_LIST_LIMIT)
+
+    sections = [("The agency", *instances(KZO.SpaceAgency), KZO.SpaceAgency),
+                ("Cosmonauts", *instances(KZO.Cosmonaut), KZO.Cosmonaut),
+                ("Spaceflights", *instances(KZO.CrewedSpaceflight), KZO.CrewedSpaceflight),
+                ("Satellites", *instances(KZO.CommunicationsSatellite), KZO.CommunicationsSatellite),
+                ("Sources", *sources(), KZO.Reference)]
+    sections = [(title, items, more, f"SELECT ?item WHERE {{ ?item a <{cls}> }}")
+                for title, items, more, cls in sections]
     counts = {
         "quads": len(dataset),
         "entities": len(set(dataset.subjects(KZO.wikidataStatus, None))),

@@ -1,0 +1,67 @@
+"""The web service over a built store of a graph far bigger than KazCosmos's own (the benchmark's
+synthetic space agencies): pages, downloads and queries read the store, and the home page lists a
+bounded number of entries per section."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from kzgraph import Settings, create_app
+from kzgraph.store import StoreCache
+from kzgraph.web.pages import HOME_LIST_LIMIT
+from kzgraph.web.state import Release
+from tests.conftest import LiveServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from generate import generate  # noqa: E402
+
+CSV = {"Accept": "text/csv"}
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("big")
+    data = folder / "synthetic.nq"
+    data.write_text(generate(20_000), encoding="utf-8")
+    built = StoreCache(folder / "cache").get([data])
+    settings = Settings(port=0, rate_limit_requests=0, rate_limit_query_seconds=0, readiness="loaded")
+    with LiveServer(create_app(Release.of_store(built), settings, examples=[])) as server, \
+            httpx.Client(base_url=server.url, timeout=60, follow_redirects=True) as client:
+        yield built, client
+
+
+def count(client: httpx.Client, query: str) -> int:
+    response = client.get("/sparql", params={"query": query}, headers=CSV)
+    assert response.status_code == 200, response.text
+    return int(response.text.split()[1])
+
+
+def test_the_home_page_lists_a_bounded_number_and_says_how_many_more(big):
+    _, client = big
+    cosmonauts = count(client, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { "
+                               "?c a <https://w3id.org/kzgraph/ontology#Cosmonaut> }")
+    assert cosmonauts > HOME_LIST_LIMIT
+    page = client.get("/", headers={"Accept": "text/html"}).text
+    section = page.split("<h2>Cosmonauts</h2>")[1].split("<h2>")[0]
+    assert section.count("<li>") == HOME_LIST_LIMIT
+    assert f"… and {cosmonauts - HOME_LIST_LIMIT} more" in section and "/sparql?query=" in section
+
+
+def test_pages_and_counts_come_from_the_store(big):
+    built, client = big
+    assert count(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == built.triples
+    assert client.get("/health").json()["quads"] == built.triples
+    page = client.get("/resource/Agency_7", headers={"Accept": "text/turtle"})
+    assert page.status_code == 200 and "rdfs:label" in page.text
+
+
+def test_the_quads_download_is_the_whole_store(big):
+    built, client = big
+    body = client.get("/download/kazcosmos.nq").content
+    parsed = list(ox.parse(body, format=ox.RdfFormat.N_QUADS))
+    assert len(parsed) == built.quads
