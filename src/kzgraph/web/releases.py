@@ -18,7 +18,6 @@ import logging
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,20 +79,21 @@ class Releases:
 
     async def check(self, release: Release) -> ValidationReport:
         """Validate in a separate process: pySHACL is pure Python and takes minutes on big
-        graphs, which in this process would hold the interpreter lock against every request."""
-        if self._checker is None:
-            self._checker = ProcessPoolExecutor(max_workers=1,
-                                                mp_context=multiprocessing.get_context("spawn"),
-                                                initializer=die_with_the_server)
+        graphs, which in this process would hold the interpreter lock against every request.
+        The process ends with the check: it held the whole graph in rdflib, gigabytes at 1M."""
         if self._shapes_turtle is None:
             self._shapes_turtle = self._shapes().serialize(format="turtle", encoding="utf-8")
+        self._checker = checker = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+            initializer=die_with_the_server)
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._checker, validate_nquads,
-                                              release.checked, self._shapes_turtle)
-        except BrokenProcessPool:
-            self._checker = None  # the checker died (killed, out of memory): a new one next time
-            raise
+            return await loop.run_in_executor(checker, validate_nquads, release.checked,
+                                              self._shapes_turtle)
+        finally:
+            checker.shutdown(wait=False, cancel_futures=True)
+            if self._checker is checker:
+                self._checker = None
 
     def close(self) -> None:
         if self._checker is not None:
