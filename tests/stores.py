@@ -14,13 +14,14 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
 from tests.conftest import free_port
+from tests.loopback import LoopbackServer, QuietHandler, send
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 
@@ -80,30 +81,20 @@ SELECT_ANSWER = (b'{"head":{"vars":["x"]},"results":{"bindings":'
                  b'[{"x":{"type":"literal","value":"from the stand-in"}}]}}')
 
 
-class StandInStore:
+class StandInStore(LoopbackServer):
     """``/store``: Graph Store (PUT, GET, DELETE; ``?graph=`` or ``?default``);
     ``/sparql``: answers every query with one SELECT row (:data:`SELECT_ANSWER`)."""
 
     def __init__(self) -> None:
+        super().__init__(_handler(self))
         self.graphs: dict[str | None, bytes] = {}
         self.requests: list[Recorded] = []
         self.script: list[tuple[int, dict[str, str], bytes, float]] = []
         self.drop_a_triple = False  # store one triple less than sent in every graph
         self.digest = False         # challenge requests without Digest credentials
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.store_url = f"{self.url}/store"
         self.sparql_url = f"{self.url}/sparql"
-
-    def __enter__(self) -> "StandInStore":
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def answer(self, request: Recorded) -> tuple[int, dict[str, str], bytes, float]:
         with self.lock:
@@ -137,7 +128,7 @@ class StandInStore:
 
 
 def _handler(stand_in: StandInStore) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _serve(self) -> None:
             url = urlsplit(self.path)
             length = int(self.headers.get("content-length") or 0)
@@ -147,19 +138,8 @@ def _handler(stand_in: StandInStore) -> type[BaseHTTPRequestHandler]:
             status, headers, payload, delay = stand_in.answer(recorded)
             if delay:
                 time.sleep(delay)
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            try:
-                self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (a timeout test)
+            send(self, status, headers, payload)
 
         do_GET = do_POST = do_PUT = do_DELETE = _serve
-
-        def log_message(self, *args: object) -> None:
-            pass
 
     return Handler

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -13,6 +13,7 @@ import pytest
 from kzgraph.query.inspect import inspect_query
 
 from ..conftest import LiveServer
+from ..loopback import LoopbackServer, QuietHandler, send
 from ..web.test_sparql_safety import Listener
 from .conftest import answers_normally, public_app, query
 
@@ -32,38 +33,21 @@ class IPv6Listener(Listener):
         self.url = f"http://[::1]:{self.server.server_address[1]}"
 
 
-class Redirector:
+class Redirector(LoopbackServer):
     """A loopback server that answers every request with 302 to ``target`` (and counts them)."""
 
     def __init__(self, target: str) -> None:
         self.hits: list[str] = []
         hits = self.hits
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):  # noqa: N802 - http.server's naming
                 hits.append(self.path)
-                self.send_response(302)
-                self.send_header("Location", target)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                send(self, 302, {"Location": target}, b"")
 
             do_POST = do_GET
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> "Redirector":
-        import threading
-
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 # (query template, expected status); {u} is a URL on a listener.

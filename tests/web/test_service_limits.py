@@ -3,9 +3,7 @@ follows redirects; a failure is a clear 502/504 (or nothing, for SERVICE SILENT)
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from kzgraph import Settings, create_app
 from kzgraph.query.inspect import service_iri_spans
 from tests.conftest import LiveServer
+from tests.loopback import LoopbackServer, QuietHandler, send
 from tests.wikidata.standin import StandIn
 
 JSON = {"Accept": "application/sparql-results+json"}
@@ -81,26 +80,17 @@ def test_redirects_are_not_followed(remote):
     stand_in, client = remote
     hits = []
 
-    class Listener(BaseHTTPRequestHandler):
+    class Listener(QuietHandler):
         def do_GET(self):
             hits.append(self.path)
-            self.send_response(200)
-            self.end_headers()
+            send(self, 200, {}, b"")
 
         do_POST = do_GET
 
-        def log_message(self, *args):
-            pass
-
-    listener = ThreadingHTTPServer(("127.0.0.1", 0), Listener)
-    threading.Thread(target=listener.serve_forever, daemon=True).start()
-    try:
-        target = f"http://127.0.0.1:{listener.server_address[1]}/secret"
+    with LoopbackServer(Listener) as listener:
+        target = f"{listener.url}/secret"
         stand_in.script.append((302, {"Location": target}, 0))
         response = client.get("/sparql", params={"query": service_query(stand_in)}, headers=JSON)
-    finally:
-        listener.shutdown()
-        listener.server_close()
     assert response.status_code == 502, response.text
     assert "redirect" in response.text and target in response.text
     assert hits == []

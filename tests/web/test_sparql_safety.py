@@ -5,9 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -15,19 +13,20 @@ import pytest
 from kzgraph import Settings, create_app
 
 from ..conftest import LiveServer, select
+from ..loopback import LoopbackServer, QuietHandler, send
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 HEAD = "SELECT ?h WHERE { <https://w3id.org/kzgraph/resource/KazCosmos> <https://w3id.org/kzgraph/ontology#head> ?h }"
 
 
-class Listener:
+class Listener(LoopbackServer):
     """A loopback HTTP server that counts the requests reaching it and answers SPARQL JSON."""
 
     def __init__(self) -> None:
         self.hits: list[str] = []
         listener = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):  # noqa: N802 - http.server's naming
                 self._answer()
 
@@ -39,24 +38,9 @@ class Listener:
                 listener.hits.append(self.path)
                 body = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
                     {"x": {"type": "literal", "value": "from the stand-in"}}]}}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/sparql-results+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send(self, 200, {"Content-Type": "application/sparql-results+json"}, body)
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> "Listener":
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
+        super().__init__(Handler)
 
 
 @pytest.fixture()

@@ -12,17 +12,20 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pyoxigraph
 
+from tests.loopback import LoopbackServer, QuietHandler, send
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-class StandIn:
+class StandIn(LoopbackServer):
     def __init__(self, fixtures: Path = FIXTURES) -> None:
+        super().__init__(_handler(self))
         self.entities = {}
         for path in sorted((fixtures / "entities").glob("*.json")):
             self.entities.update(json.loads(path.read_text(encoding="utf-8"))["entities"])
@@ -33,17 +36,6 @@ class StandIn:
         self.script: list[tuple[int, dict[str, str], float]] = []
         self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> "StandIn":
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def settings(self, **overrides):
         from kzgraph.wikidata import WikidataSettings
@@ -105,7 +97,7 @@ class StandIn:
 
 
 def _handler(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             self.respond({})
 
@@ -135,18 +127,6 @@ def _handler(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
             payload = json.dumps(body).encode("utf-8") if body is not None else b""
             if "html" in headers.get("Content-Type", ""):
                 payload = b"<html><body>Wikimedia error page</body></html>"
-            self.send_response(status)
-            headers = {"Content-Type": "application/json; charset=utf-8", **headers}
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            try:
-                self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-
-        def log_message(self, *args: object) -> None:
-            pass
+            send(self, status, {"Content-Type": "application/json; charset=utf-8", **headers}, payload)
 
     return Handler
