@@ -20,8 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +44,7 @@ __all__ = ["BuiltStore", "StoreCache", "UnionStore", "default_cache_dir", "diges
            "materialize_union", "open_dataset", "parse_into", "source_key"]
 
 FORMAT = "kzgraph-store-2"  # change when what an entry holds changes: old entries are then unused
+_BLANK_LABEL = re.compile(rb"_:\S+")
 _OX_FORMATS = {".trig": ox.RdfFormat.TRIG, ".ttl": ox.RdfFormat.TURTLE,
                ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS}
 
@@ -106,15 +109,18 @@ class StoreCache:
             nquads = memory.dump(format=ox.RdfFormat.N_QUADS)
             (building / "data.nq").write_bytes(nquads)
             quads, triples = len(memory), _count_union(memory)
-            disk = ox.Store(str(building / "store"))
             if triples < quads:  # some triple is in two graphs: the union needs its own copy
                 materialize_union(memory)
-                disk.bulk_load(memory.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+                source = {"input": memory.dump(format=ox.RdfFormat.N_QUADS)}
             else:
-                disk.bulk_load(path=str(building / "data.nq"), format=ox.RdfFormat.N_QUADS)
-            disk.flush()
-            del disk, memory  # closes RocksDB before the directory moves
-            meta = {"format": FORMAT, "digest": digest_of(nquads), "quads": quads,
+                source = {"path": str(building / "data.nq")}
+            del memory
+            # Oxigraph writes the disk store without the interpreter lock: digest meanwhile.
+            with ThreadPoolExecutor(1) as background:
+                writing = background.submit(_write_store, building / "store", source)
+                digest = digest_of(nquads)
+                writing.result()
+            meta = {"format": FORMAT, "digest": digest, "quads": quads,
                     "triples": triples, "union_copied": triples < quads}
             (building / "meta.json").write_text(json.dumps(meta))
             try:
@@ -151,6 +157,13 @@ def source_key(data: Sequence[Path], ontology: Sequence[Path]) -> str:
             except OSError as error:
                 raise DataFileNotFound(path, error.strerror or "cannot read the file") from None
     return digest.hexdigest()[:32]
+
+
+def _write_store(path: Path, source: dict) -> None:
+    disk = ox.Store(str(path))
+    disk.bulk_load(format=ox.RdfFormat.N_QUADS, **source)
+    disk.flush()
+    del disk  # closes RocksDB before the directory moves
 
 
 def _read_meta(entry: Path) -> BuiltStore:
@@ -198,9 +211,8 @@ def _count_union(store: ox.Store) -> int:
 def digest_of(nquads: bytes) -> str:
     """A digest of the quads that does not depend on their order or on blank node labels, which
     differ each time the same file is parsed; the same data always gives the same digest."""
-    import re
-
-    lines = sorted(re.sub(rb"_:\S+", b"_:", line) for line in nquads.splitlines() if line.strip())
+    lines = sorted(_BLANK_LABEL.sub(b"_:", line) if b"_:" in line else line
+                   for line in nquads.splitlines() if line.strip())
     return hashlib.sha256(b"\n".join(lines)).hexdigest()
 
 
