@@ -65,3 +65,18 @@ def test_the_quads_download_is_the_whole_store(big):
     body = client.get("/download/kazcosmos.nq").content
     parsed = list(ox.parse(body, format=ox.RdfFormat.N_QUADS))
     assert len(parsed) == built.quads
+
+
+def test_void_counts_come_from_the_store(big):
+    built, client = big
+    from rdflib import Graph, Namespace
+
+    void = Namespace("http://rdfs.org/ns/void#")
+    graph = Graph().parse(data=client.get("/.well-known/void", headers={"Accept": "text/turtle"}).content,
+                          format="turtle")
+    node = next(graph.subjects(void.sparqlEndpoint, None))
+    assert int(graph.value(node, void.triples)) == built.triples
+    subjects = count(client, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")
+    assert int(graph.value(node, void.distinctSubjects)) == subjects
+    by_property = [int(graph.value(part, void.triples)) for part in graph.objects(node, void.propertyPartition)]
+    assert sum(by_property) == built.triples
