@@ -4,6 +4,7 @@ bounded number of entries per section."""
 
 from __future__ import annotations
 
+import gzip
 import sys
 from pathlib import Path
 
@@ -12,7 +13,8 @@ import pyoxigraph as ox
 import pytest
 
 from kzgraph import Settings, create_app
-from kzgraph.store import StoreCache
+from kzgraph.store import StoreCache, open_dataset
+from kzgraph.web.downloads import build_files
 from kzgraph.web.pages import HOME_LIST_LIMIT
 from kzgraph.web.state import Release
 from tests.conftest import LiveServer
@@ -80,3 +82,27 @@ def test_void_counts_come_from_the_store(big):
     assert int(graph.value(node, void.distinctSubjects)) == subjects
     by_property = [int(graph.value(part, void.triples)) for part in graph.objects(node, void.propertyPartition)]
     assert sum(by_property) == built.triples
+
+
+def test_downloads_of_a_built_store_are_files_in_its_entry(big):
+    built, client = big
+    plain = client.get("/download/kazcosmos.nq")
+    written = built.path / "downloads" / "kazcosmos.nq"
+    assert written.read_bytes() == plain.content
+    head = client.head("/download/kazcosmos.nq", headers={"Accept-Encoding": "identity"})
+    assert head.headers["content-length"] == str(written.stat().st_size) and head.content == b""
+    packed = client.get("/download/kazcosmos.nq.gz")
+    assert gzip.decompress(packed.content) == plain.content
+    again = client.get("/download/kazcosmos.nq", headers={"If-None-Match": plain.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_a_restart_finds_the_downloads_written_before(big):
+    built, client = big
+    client.get("/download/")  # written by now
+    written = built.path / "downloads" / "kazcosmos.ttl"
+    stamp = written.stat().st_mtime_ns
+    files = build_files(open_dataset(built), built.path / "downloads")
+    assert files["kazcosmos.ttl"].plain.content == written and written.stat().st_mtime_ns == stamp
+    identity = {"Accept-Encoding": "identity"}
+    assert files["kazcosmos.ttl"].plain.etag == client.get("/download/kazcosmos.ttl", headers=identity).headers["etag"]

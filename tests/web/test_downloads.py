@@ -28,7 +28,7 @@ def test_listing_escapes_what_it_shows():
     from kzgraph.web.pages import template_environment
 
     html = template_environment().get_template("downloads.html").render(files=[
-        type("File", (), {"name": "<b>x</b>.ttl", "media_type": "text/turtle", "body": b"",
+        type("File", (), {"name": "<b>x</b>.ttl", "media_type": "text/turtle", "size": 0,
                           "triples": 0, "description": "a & b"})()])
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html and "a &amp; b" in html
 

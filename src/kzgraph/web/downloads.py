@@ -1,7 +1,8 @@
 """Dataset downloads and the VoID/DCAT description, with validators and compression.
 
 Each file is serialized once, on first use (and again after a commit replaced the dataset), kept
-with its gzip form, a strong ETag per representation (SHA-256 of the bytes sent: the identity and
+with its gzip form (in memory; for a built store, as files in its cache entry, reused after a
+restart, since at a million quads they weigh hundreds of MB), a strong ETag per representation (SHA-256 of the bytes sent: the identity and
 the gzip forms differ, as RFC 9110 §8.8.3 requires of strong validators) and a Last-Modified
 derived from the data files; requests get 304 on a matching If-None-Match / If-Modified-Since,
 gzip when they accept it, and HEAD answers the same headers without a body.
@@ -9,14 +10,19 @@ gzip when they accept it, and HEAD answers the same headers without a body.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
+import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
+from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from rdflib import Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
@@ -29,52 +35,110 @@ from kzgraph.web.conneg import negotiate, parse_accept
 from kzgraph.web.pages import template_environment
 from kzgraph.web.state import Served
 
-__all__ = ["DownloadFile", "downloads_router"]
+__all__ = ["DownloadFile", "Representation", "build_files", "downloads_router"]
 
 VOID_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld",
                 "application/rdf+xml": "xml", "application/n-triples": "nt"}
 
 
 @dataclass(frozen=True)
+class Representation:
+    """The bytes sent for one form of a file (as is, or gzipped), or the file holding them."""
+
+    content: bytes | Path
+    etag: str
+    size: int
+
+    @classmethod
+    def of(cls, body: bytes) -> "Representation":
+        return cls(body, _etag(body), len(body))
+
+
+@dataclass(frozen=True)
 class DownloadFile:
     name: str
     media_type: str
-    body: bytes
-    gzipped: bytes
+    plain: Representation
+    gzipped: Representation
     triples: int
     description: str
     last_modified: float
 
     @property
-    def etag(self) -> str:
-        return _etag(self.body)
-
-    @property
-    def gzip_etag(self) -> str:
-        return _etag(self.gzipped)
+    def size(self) -> int:
+        return self.plain.size
 
 
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def build_files(dataset: Dataset) -> dict[str, DownloadFile]:
+def build_files(dataset: Dataset, directory: Path | None = None) -> dict[str, DownloadFile]:
+    """Every download of ``dataset``: in memory, or (``directory``) as files there, written once
+    and found again by later calls (their sizes and ETags in ``index.json``)."""
     modified = max((p.stat().st_mtime for p in paths.data_files() + paths.ontology_files()), default=0.0)
+    known = _read_index(directory)
     files = {}
     for fmt, spec in FORMATS.items():
-        body = export(dataset, fmt)
+        name = f"kazcosmos.{spec.extension}"
         what = "named graphs with provenance" if spec.keeps_graphs else "all graphs merged"
-        files[f"kazcosmos.{spec.extension}"] = _file(f"kazcosmos.{spec.extension}", spec.media_type,
-                                                      body, _count(dataset, spec.keeps_graphs), what, modified)
-    ontology = dataset.graph(ONTOLOGY_GRAPH).serialize(format="turtle", encoding="utf-8")
-    files["ontology.ttl"] = _file("ontology.ttl", "text/turtle", ontology,
-                                  len(dataset.graph(ONTOLOGY_GRAPH)), "the ontology alone", modified)
+        triples = _count(dataset, spec.keeps_graphs)
+        if directory is None:
+            plain, packed = _in_memory(export(dataset, fmt))
+        else:
+            plain, packed = known.get(name) or _on_disk(directory, name, lambda f=fmt: export(dataset, f))
+        files[name] = DownloadFile(name, spec.media_type, plain, packed, triples, what, modified)
+    ontology = dataset.graph(ONTOLOGY_GRAPH)
+    files["ontology.ttl"] = DownloadFile(
+        "ontology.ttl", "text/turtle", *_in_memory(ontology.serialize(format="turtle", encoding="utf-8")),
+        len(ontology), "the ontology alone", modified)
     shapes = Graph()
     for path in paths.shape_files():
         shapes.parse(path)
-    files["shapes.ttl"] = _file("shapes.ttl", "text/turtle", shapes.serialize(format="turtle", encoding="utf-8"),
-                                len(shapes), "the SHACL shapes", modified)
+    files["shapes.ttl"] = DownloadFile(
+        "shapes.ttl", "text/turtle", *_in_memory(shapes.serialize(format="turtle", encoding="utf-8")),
+        len(shapes), "the SHACL shapes", modified)
+    if directory is not None:
+        _write_index(directory, files)
     return files
+
+
+def _in_memory(body: bytes) -> tuple[Representation, Representation]:
+    return Representation.of(body), Representation.of(gzip.compress(body, mtime=0))
+
+
+def _on_disk(directory: Path, name: str, body: Callable[[], bytes]) -> tuple[Representation, Representation]:
+    """Write the file and its gzip form (fast compression: these are the big ones) atomically."""
+    directory.mkdir(parents=True, exist_ok=True)
+    content = body()
+    plain, packed = directory / name, directory / f"{name}.gz"
+    for target, data in ((plain, content), (packed, gzip.compress(content, compresslevel=1, mtime=0))):
+        temporary = target.with_name(f".{target.name}.tmp")
+        temporary.write_bytes(data)
+        temporary.replace(target)
+    return (Representation(plain, _etag(content), len(content)),
+            Representation(packed, _etag(packed.read_bytes()), packed.stat().st_size))
+
+
+def _read_index(directory: Path | None) -> dict[str, tuple[Representation, Representation]]:
+    try:
+        entries = json.loads((directory / "index.json").read_text()) if directory else {}
+    except (OSError, ValueError):
+        return {}
+    found = {}
+    for name, (etag, size, gzip_etag, gzip_size) in entries.items():
+        plain, packed = directory / name, directory / f"{name}.gz"
+        if plain.is_file() and packed.is_file():
+            found[name] = (Representation(plain, etag, size), Representation(packed, gzip_etag, gzip_size))
+    return found
+
+
+def _write_index(directory: Path, files: dict[str, DownloadFile]) -> None:
+    entries = {f.name: (f.plain.etag, f.plain.size, f.gzipped.etag, f.gzipped.size)
+               for f in files.values() if isinstance(f.plain.content, Path)}
+    temporary = directory / ".index.json.tmp"
+    temporary.write_text(json.dumps(entries))
+    temporary.replace(directory / "index.json")
 
 
 def _count(dataset: Dataset, quads: bool) -> int:
@@ -83,33 +147,36 @@ def _count(dataset: Dataset, quads: bool) -> int:
     return len(dataset)
 
 
-def _file(name, media_type, body, triples, description, modified) -> DownloadFile:
-    return DownloadFile(name, media_type, body, gzip.compress(body, mtime=0), triples, description, modified)
-
-
 def downloads_router(served: Served, base_url: str | None = None) -> APIRouter:
     router = APIRouter(tags=["downloads"])
+
+    building = threading.Lock()
 
     @lru_cache(maxsize=1)
     def built_for(version: int) -> tuple[dict[str, DownloadFile], list[Distribution]]:
         # Serialized on first use, not at start-up: serving queries should not wait for dumps;
         # and again after a commit replaced the dataset.
-        files = build_files(served.dataset)
-        return files, [Distribution(f"/download/{f.name}", f.media_type, len(f.body), f.triples)
+        entry = served.release.entry
+        files = build_files(served.dataset, entry.path / "downloads" if entry is not None else None)
+        return files, [Distribution(f"/download/{f.name}", f.media_type, f.size, f.triples)
                        for f in files.values()]
 
-    def built() -> tuple[dict[str, DownloadFile], list[Distribution]]:
-        return built_for(served.version)
+    async def built() -> tuple[dict[str, DownloadFile], list[Distribution]]:
+        """Off the event loop: writing a big graph's files takes seconds, and once at a time."""
+        def build() -> tuple[dict[str, DownloadFile], list[Distribution]]:
+            with building:
+                return built_for(served.version)
+        return await asyncio.to_thread(build)
 
     @router.api_route("/download/", methods=["GET", "HEAD"], include_in_schema=False)
     async def listing() -> HTMLResponse:
         page = template_environment().get_template("downloads.html")
-        return HTMLResponse(page.render(files=list(built()[0].values())))
+        return HTMLResponse(page.render(files=list((await built())[0].values())))
 
     @router.api_route("/download/{name}", methods=["GET", "HEAD"], summary="Download the dataset")
     async def download(name: str, request: Request) -> Response:
         compressed = name.endswith(".gz")
-        file = built()[0].get(name[:-3] if compressed else name)
+        file = (await built())[0].get(name[:-3] if compressed else name)
         if file is None:
             return Response('{"error": "not_found", "message": "no such download; see /download/"}',
                             status_code=404, media_type="application/json")
@@ -119,7 +186,9 @@ def downloads_router(served: Served, base_url: str | None = None) -> APIRouter:
     async def void(request: Request) -> Response:
         media = negotiate(request.headers.get("accept"), list(VOID_FORMATS))
         base = base_url or str(request.base_url).rstrip("/")
-        body = void_description(served.dataset, base, built()[1], served.release).serialize(format=VOID_FORMATS[media], encoding="utf-8")
+        distributions = (await built())[1]
+        body = await asyncio.to_thread(lambda: void_description(
+            served.dataset, base, distributions, served.release).serialize(format=VOID_FORMATS[media], encoding="utf-8"))
         return Response(body, media_type=media, headers={"Vary": "Accept"})
 
     return router
@@ -129,18 +198,22 @@ def _serve(file: DownloadFile, request: Request, force_gzip: bool) -> Response:
     headers = {"Last-Modified": formatdate(file.last_modified, usegmt=True),
                "Vary": "Accept-Encoding", "Cache-Control": "public, max-age=3600"}
     if force_gzip:
-        body, media, etag = file.gzipped, "application/gzip", file.gzip_etag
+        sent, media = file.gzipped, "application/gzip"
         headers["Content-Disposition"] = f'attachment; filename="{file.name}.gz"'
     elif _accepts_gzip(request.headers.get("accept-encoding")):
-        body, media, etag = file.gzipped, file.media_type, file.gzip_etag
+        sent, media = file.gzipped, file.media_type
         headers["Content-Encoding"] = "gzip"
     else:
-        body, media, etag = file.body, file.media_type, file.etag
-    headers["ETag"] = etag
-    if _not_modified(request, etag, file.last_modified):
+        sent, media = file.plain, file.media_type
+    headers["ETag"] = sent.etag
+    if _not_modified(request, sent.etag, file.last_modified):
         return Response(status_code=304, headers=headers)
-    headers["Content-Length"] = str(len(body))
-    return Response(b"" if request.method == "HEAD" else body, media_type=media, headers=headers)
+    headers["Content-Length"] = str(sent.size)
+    if request.method == "HEAD":
+        return Response(b"", media_type=media, headers=headers)
+    if isinstance(sent.content, Path):
+        return FileResponse(sent.content, media_type=media, headers=headers)
+    return Response(sent.content, media_type=media, headers=headers)
 
 
 def _accepts_gzip(header: str | None) -> bool:
