@@ -225,10 +225,13 @@ class UnionStore(OxigraphStore):
     the entry's count, not a query each time.
     """
 
-    def __init__(self, store: ox.Store, triples: int, union_copied: bool) -> None:
+    def __init__(self, store: ox.Store, triples: int, union_copied: bool,
+                 nquads: Path | None = None) -> None:
+        """``nquads``: the file of the store's quads as parsed, if any (faster to read whole)."""
         super().__init__(store=store)
         self._triples = triples
         self._union_copied = union_copied
+        self._nquads = nquads
         for prefix, namespace in PREFIXES.items():
             self.bind(prefix, URIRef(namespace))
 
@@ -282,10 +285,13 @@ class UnionStore(OxigraphStore):
         """Each triple of the union once."""
         if self._union_copied:
             return (q.triple for q in self._inner.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-        return (q.triple for q in self._inner.quads_for_pattern(None, None, None))
+        return (q.triple for q in self.data_quads())
 
     def data_quads(self) -> Iterator[ox.Quad]:
-        """The quads as parsed (the union's copy left out)."""
+        """The quads as parsed (the union's copy left out); from the N-Quads file if there is one:
+        Oxigraph parses text five times faster than it reads its RocksDB store back."""
+        if self._nquads is not None:
+            return ox.parse(path=str(self._nquads), format=ox.RdfFormat.N_QUADS)
         return (q for q in self._inner.quads_for_pattern(None, None, None)
                 if not (self._union_copied and isinstance(q.graph_name, ox.DefaultGraph)))
 
@@ -318,8 +324,8 @@ def graph_sizes(dataset: Dataset) -> dict[URIRef, int]:
 
 def open_dataset(built: BuiltStore) -> Dataset:
     """An rdflib Dataset (default graph: the union) reading the built store."""
-    dataset = Dataset(store=UnionStore(built.open(), built.triples, built.union_copied),
-                      default_union=True)
+    dataset = Dataset(store=UnionStore(built.open(), built.triples, built.union_copied,
+                                       built.nquads_path), default_union=True)
     for prefix, namespace in PREFIXES.items():
         dataset.bind(prefix, namespace, override=True, replace=True)
     return dataset
