@@ -14,7 +14,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from kzgraph import paths
 from kzgraph import store as store_module
 from kzgraph.dataset import INDEX_GRAPH, load_dataset
-from kzgraph.errors import DataFileNotFound, DataSyntaxError
+from kzgraph.errors import DataFileNotFound, DataSyntaxError, StoreCacheError
 from kzgraph.namespaces import KZ, KZG, KZO, ONTOLOGY_GRAPH
 from kzgraph.query.pool import WorkerPool
 from kzgraph.query.worker import Job, StoreFiles
@@ -217,3 +217,20 @@ def test_exports_of_a_built_store_hold_what_rdflib_exports(cache, dataset, fmt):
     served = export(open_dataset(cache.get()), fmt)
     assert canonical(served) == canonical(export(dataset, fmt))
     assert len(served) > 10_000
+
+
+def test_an_unwritable_cache_is_a_clear_error_and_leaves_nothing(tmp_path, data_copy):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the cache should be")
+    with pytest.raises(StoreCacheError, match="writable directory"):
+        StoreCache(blocked / "cache").get(data_copy)
+    assert blocked.read_text() == "a file where the cache should be"
+
+
+def test_serve_names_an_unwritable_cache_and_exits_2(tmp_path, capsys):
+    from kzgraph.cli import main
+
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    assert main(["serve", "--store-cache", str(blocked / "cache"), "--port", "0"]) == 2
+    assert "set --store-cache" in capsys.readouterr().err

@@ -68,6 +68,7 @@ __all__ = [
     "ServiceFailed",
     "ServiceNotAllowed",
     "ServiceTimeout",
+    "StoreCacheError",
     "StoreError",
     "Forbidden",
     "Unauthorized",
@@ -109,6 +110,11 @@ class ValidationFailed(KzgraphError):
     def __init__(self, report: "ValidationReport") -> None:
         self.report = report
         super().__init__(f"data does not conform: {len(report.results)} violation(s)")
+
+
+class StoreCacheError(KzgraphError):
+    """The store built from the data files cannot be written (e.g. the cache directory is
+    read-only or the disk is full); nothing half-built is left behind."""
 
 
 class UsageError(KzgraphError):

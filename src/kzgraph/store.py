@@ -36,7 +36,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kzgraph import paths
 from kzgraph.dataset import INDEX_GRAPH, NOT_CLAIMS, parse_file
-from kzgraph.errors import DataFileNotFound, DataSyntaxError
+from kzgraph.errors import DataFileNotFound, DataSyntaxError, StoreCacheError
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH, PREFIXES
 from kzgraph.query.union import materialize_union
 
@@ -95,7 +95,12 @@ class StoreCache:
         meta = entry / "meta.json"
         if meta.is_file():
             return _read_meta(entry)
-        return self._build(entry, data, ontology)
+        try:
+            return self._build(entry, data, ontology)
+        except OSError as error:
+            raise StoreCacheError(
+                f"cannot build the data's store under {self.root}: {error.strerror or error}; "
+                "set --store-cache (KZGRAPH_STORE_CACHE) to a writable directory") from None
 
     def _build(self, entry: Path, data: list[Path], ontology: list[Path]) -> BuiltStore:
         memory = ox.Store()
