@@ -4,6 +4,7 @@ query workers (in memory or on disk) with the union default graph's set semantic
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 
 import pyoxigraph as ox
@@ -122,13 +123,32 @@ def test_a_failed_build_leaves_no_entry(cache, data_copy, monkeypatch):
     assert cache.get(data_copy).triples > 0
 
 
-def test_prune_keeps_the_entry_in_service_only(cache, data_copy):
+def test_prune_removes_what_no_server_holds(cache, data_copy):
     old = cache.get(data_copy)
+    cache.release()  # the server that used it stopped
     data_copy[0].write_text(data_copy[0].read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    current = cache.get(data_copy)
+    restarted = StoreCache(cache.root)
+    current = restarted.get(data_copy)
     (cache.root / ".deadbeef.123.tmp").mkdir()  # a build that was killed
-    cache.prune(keep={current.path})
-    assert entries(cache) == [current.path.name] and not old.path.exists()
+    assert sorted(restarted.prune(keep={current.path})) == sorted([old.path, cache.root / ".deadbeef.123.tmp"])
+    assert entries(cache) == [current.path.name]
+
+
+def test_prune_leaves_what_another_server_serves_or_builds(cache, data_copy):
+    """Two servers on one cache directory: one's start must not delete the other's store."""
+    theirs = cache.get(data_copy)
+    building = cache.root / ".cafe.99.tmp"
+    building.mkdir()
+    build_lock = store_module._lock(building, exclusive=True)
+    data_copy[0].write_text(data_copy[0].read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    mine = StoreCache(cache.root)
+    current = mine.get(data_copy)
+    assert mine.prune(keep={current.path}) == []
+    assert theirs.path.is_dir() and building.is_dir()
+    assert open_dataset(theirs).__len__() == theirs.triples
+    os.close(build_lock)
+    cache.release()
+    assert sorted(mine.prune(keep={current.path})) == sorted([theirs.path, building])
 
 
 def test_a_commit_and_the_file_it_wrote_have_one_digest(cache, tmp_path):

@@ -17,6 +17,7 @@ is built in a temporary directory and renamed into place, so a killed build leav
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -79,30 +80,60 @@ class BuiltStore:
 
 
 class StoreCache:
-    """Built stores by data hash; see the module's description."""
+    """Built stores by data hash; see the module's description.
+
+    Several servers may share a cache directory: each holds a shared lock on the entries it
+    serves (and an exclusive one on an entry it is building), and :meth:`prune` only removes
+    entries nobody holds, so one server's start never deletes the store another one reads.
+    """
 
     def __init__(self, root: Path | str | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_dir()
+        self._held: dict[Path, int] = {}  # entry → the descriptor holding its shared lock
 
     def get(self, data: Sequence[Path | str] | None = None,
             ontology: Sequence[Path | str] | None = None) -> BuiltStore:
         """The store of these files (the embedded ones by default): opened if it was built
-        before, else built now. Raises DataFileNotFound / DataSyntaxError naming file and line."""
+        before, else built now; held until :meth:`release`. Raises DataFileNotFound /
+        DataSyntaxError naming file and line, StoreCacheError if it cannot be written."""
         ontology = [Path(p) for p in (ontology if ontology is not None else paths.ontology_files())]
         data = [Path(p) for p in (data if data is not None else paths.data_files())]
-        key = source_key(data, ontology)
-        entry = self.root / key
-        meta = entry / "meta.json"
-        if meta.is_file():
-            return _read_meta(entry)
+        entry = self.root / source_key(data, ontology)
         try:
-            return self._build(entry, data, ontology)
+            if self._hold(entry):
+                return _read_meta(entry)
+            self._build(entry, data, ontology)
+            if not self._hold(entry):
+                raise OSError(f"the store built in {entry} was removed meanwhile")
+            return _read_meta(entry)
         except OSError as error:
             raise StoreCacheError(
                 f"cannot build the data's store under {self.root}: {error.strerror or error}; "
                 "set --store-cache (KZGRAPH_STORE_CACHE) to a writable directory") from None
 
-    def _build(self, entry: Path, data: list[Path], ontology: list[Path]) -> BuiltStore:
+    def _hold(self, entry: Path) -> bool:
+        """Take a shared lock on a complete entry; False if there is none."""
+        if entry in self._held:
+            return True
+        if not (entry / "meta.json").is_file():
+            return False
+        try:
+            descriptor = _lock(entry, exclusive=False)
+        except FileNotFoundError:  # pruned between the check and the lock
+            return False
+        if not (entry / "meta.json").is_file():
+            os.close(descriptor)
+            return False
+        self._held[entry] = descriptor
+        return True
+
+    def release(self) -> None:
+        """Let go of every entry held (a stopping server)."""
+        for descriptor in self._held.values():
+            os.close(descriptor)
+        self._held.clear()
+
+    def _build(self, entry: Path, data: list[Path], ontology: list[Path]) -> None:
         memory = ox.Store()
         parse_into(memory, data, ontology)
         add_claim_index(memory)
@@ -110,6 +141,7 @@ class StoreCache:
         building = self.root / f".{entry.name}.{os.getpid()}.tmp"
         shutil.rmtree(building, ignore_errors=True)
         building.mkdir()
+        descriptor = _lock(building, exclusive=True)  # prune leaves a build in progress alone
         try:
             nquads = memory.dump(format=ox.RdfFormat.N_QUADS)
             (building / "data.nq").write_bytes(nquads)
@@ -135,17 +167,42 @@ class StoreCache:
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
             raise
-        return _read_meta(entry)
+        finally:
+            os.close(descriptor)
 
-    def prune(self, keep: set[Path]) -> None:
-        """Remove every entry but ``keep`` (and leftovers of killed builds). Only at start-up:
-        a running server's workers may still read an entry it no longer serves."""
+    def prune(self, keep: set[Path]) -> list[Path]:
+        """Remove the entries (and leftovers of killed builds) that are not in ``keep`` and that
+        no process holds; the ones removed."""
+        removed = []
         if not self.root.is_dir():
-            return
+            return removed
         for child in self.root.iterdir():
-            if child.is_dir() and child not in keep and (child / "meta.json").exists() \
-                    or child.name.endswith(".tmp"):
+            if not child.is_dir() or child in keep or child in self._held:
+                continue
+            try:
+                descriptor = _lock(child, exclusive=True, wait=False)
+            except OSError:
+                continue
+            if descriptor is None:
+                continue  # another server serves it, or is building it
+            try:
                 shutil.rmtree(child, ignore_errors=True)
+                removed.append(child)
+            finally:
+                os.close(descriptor)
+        return removed
+
+
+def _lock(directory: Path, exclusive: bool, wait: bool = True) -> int | None:
+    """A lock on ``directory`` (its ``.lock`` file); None if ``wait`` is False and it is taken."""
+    descriptor = os.open(directory / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+                    | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(descriptor)
+        return None
+    return descriptor
 
 
 def source_key(data: Sequence[Path], ontology: Sequence[Path]) -> str:
