@@ -13,7 +13,9 @@ import pytest
 from rdflib.term import Node
 
 from kzgraph import load_examples, paths
+from kzgraph.query.worker import StoreFiles, _load
 from kzgraph.search import oxigraph_functions, register_rdflib_functions
+from kzgraph.store import StoreCache
 
 EXAMPLES = load_examples(paths.example_files())  # the federated ones: tests/wikidata/test_federation.py
 
@@ -24,17 +26,21 @@ def search_functions():
     register_rdflib_functions()
 
 
-@pytest.fixture(scope="module")
-def oxigraph_store(dataset):
-    store = pyoxigraph.Store()
-    store.load(dataset.serialize(format="nquads", encoding="utf-8"), format=pyoxigraph.RdfFormat.N_QUADS)
-    store.extend([pyoxigraph.Quad(q.subject, q.predicate, q.object, pyoxigraph.DefaultGraph())
-                  for q in store.quads_for_pattern(None, None, None)])
-    return store
+@pytest.fixture(scope="module", params=["from-rdflib", "built-memory", "built-disk"])
+def oxigraph_store(request, dataset, tmp_path_factory):
+    """The store as workers hold it: loaded from rdflib's N-Quads (a commit), or from the built
+    store that `kzgraph serve` makes of the files, in memory or read on disk."""
+    if request.param == "from-rdflib":
+        return _load(dataset.serialize(format="nquads", encoding="utf-8"))
+    built = StoreCache(tmp_path_factory.mktemp("differential")).get()
+    return _load(StoreFiles(str(built.store_path), str(built.nquads_path),
+                            request.param == "built-memory", built.union_copied))
 
 
 def oxigraph_rows(store, query: str) -> Counter:
-    solutions = store.query(query, custom_functions=oxigraph_functions())
+    store, union_option = store
+    options = {"use_default_graph_as_union": True} if union_option else {}
+    solutions = store.query(query, custom_functions=oxigraph_functions(), **options)
     names = [v.value for v in solutions.variables]
     return Counter(tuple(_text(solution[name]) for name in names) for solution in solutions)
 
