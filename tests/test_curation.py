@@ -9,11 +9,12 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
-from kzgraph.curation import (CHANGES_GRAPH, Curator, DatasetFile, canonical_trig, load_served,
+from kzgraph.curation import (CHANGES_GRAPH, Curator, DatasetFile, build_served, canonical_trig, load_served,
                               served_files)
 from kzgraph.dataset import load_dataset
 from kzgraph.errors import BadRequest, QuerySyntaxError, WriteRejected
 from kzgraph.namespaces import KZ, KZG, KZO, ONTOLOGY_GRAPH
+from kzgraph.store import StoreCache
 from kzgraph.validation import load_shapes
 
 LEAD = KZG["lead"]
@@ -164,3 +165,16 @@ def test_the_data_directory_supersedes_the_embedded_files_once_it_holds_data(cur
     assert served_files(tmp_path) == [tmp_path / "dataset.trig"]
     load_served(tmp_path)  # a restart
     assert not (tmp_path / ".dataset-killed.tmp").exists()  # leftovers of a killed write go
+
+
+def test_only_a_start_clears_temporaries_when_building_the_served_store(curator, tmp_path):
+    """The reload watcher rebuilds the store each time the committed file changes: at that
+    moment a temporary may be the next commit in progress, which must not be deleted."""
+    curator.update(ADD_COMMENT % "x", "alice")
+    in_progress = tmp_path / ".dataset-in-progress.tmp"
+    in_progress.write_text("a commit being written")
+    cache = StoreCache(tmp_path / "cache")
+    assert build_served(tmp_path, None, cache).triples > 0  # a reload
+    assert in_progress.exists()
+    build_served(tmp_path, None, cache, starting=True)  # a restart
+    assert not in_progress.exists()

@@ -252,11 +252,11 @@ def run_serve(args: argparse.Namespace) -> None:
     cache = StoreCache(settings.store_cache or None)
     in_memory = settings.query_store == "memory"
 
-    def rebuild() -> Release:  # the files parsed by Oxigraph, or their store built before
-        return Release.of_store(build_served(settings.data_directory, args.paths or None, cache),
-                                in_memory)
+    def rebuild(starting: bool = False) -> Release:  # the files parsed by Oxigraph, or their store built before
+        return Release.of_store(build_served(settings.data_directory, args.paths or None, cache,
+                                             starting), in_memory)
 
-    release = rebuild()
+    release = rebuild(starting=True)
     cache.prune(keep={release.entry.path})
     app = create_app(release, settings, sources=sources, rebuild=rebuild)
     # What was loaded lives as long as the server: keep the collector from rescanning its

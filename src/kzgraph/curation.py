@@ -259,9 +259,12 @@ def load_served(data_dir: Path | str | None, data: Sequence[Path | str] | None =
 
 
 def build_served(data_dir: Path | str | None, data: Sequence[Path | str] | None,
-                 cache: StoreCache) -> BuiltStore:
-    """:func:`load_served`'s files as an Oxigraph store, built or found in ``cache``."""
-    _clear_leftovers(data_dir)
+                 cache: StoreCache, starting: bool = False) -> BuiltStore:
+    """:func:`load_served`'s files as an Oxigraph store, built or found in ``cache``. Only when
+    ``starting`` are a killed commit's temporaries cleared: later, one may be a commit in
+    progress."""
+    if starting:
+        _clear_leftovers(data_dir)
     return cache.get(served_files(data_dir, data))
 
 
