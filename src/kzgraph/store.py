@@ -38,6 +38,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from kzgraph import paths
 from kzgraph.dataset import INDEX_GRAPH, NOT_CLAIMS, parse_file
 from kzgraph.errors import DataFileNotFound, DataSyntaxError, StoreCacheError
+from kzgraph.memory import give_back_memory
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH, PREFIXES
 from kzgraph.query.union import materialize_union
 
@@ -169,6 +170,7 @@ class StoreCache:
             raise
         finally:
             os.close(descriptor)
+            give_back_memory()
 
     def prune(self, keep: set[Path]) -> list[Path]:
         """Remove the entries (and leftovers of killed builds) that are not in ``keep`` and that

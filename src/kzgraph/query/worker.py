@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
+from kzgraph.memory import give_back_memory
 from kzgraph.query.inspect import names_default_graphs, service_iri_spans
 from kzgraph.query.service_guard import ServiceFailure, ServiceGuard
 from kzgraph.search import oxigraph_functions
@@ -90,6 +91,7 @@ def _serve(connection: Connection, datasets: dict[str, "bytes | StoreFiles"]) ->
     """Load each dataset (name → N-Quads or a built store), then answer jobs until told to
     stop (None)."""
     stores = {name: _load(source) for name, source in datasets.items()}
+    give_back_memory()  # the parser's buffers
     datasets.clear()  # the stores hold the data now; the bytes would stay as long as the process
     guard = _LazyGuard()
     connection.send(("ready",))
