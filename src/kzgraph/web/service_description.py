@@ -35,9 +35,10 @@ _FORMAT_IRIS = {
 
 @lru_cache(maxsize=4)  # a few endpoints × the release in service; old releases drop out
 def service_description(dataset: Dataset, endpoint: str, version: str | None = None,
-                        updates: bool = False) -> Graph:
+                        updates: bool = False, functions: bool = True) -> Graph:
     """The description of the endpoint at ``endpoint`` (cached per release: a release is never
-    changed in place). ``version``: the release's version; ``updates``: curators may write."""
+    changed in place). ``version``: the release's version; ``updates``: curators may write;
+    ``functions``: kzgraph's own functions run there (not on a --backend's engine)."""
     graph = Graph()
     graph.bind("sd", SD)
     graph.bind("void", VOID)
@@ -51,7 +52,7 @@ def service_description(dataset: Dataset, endpoint: str, version: str | None = N
     for feature in (SD.UnionDefaultGraph, SD.BasicFederatedQuery):
         graph.add((service, SD.feature, feature))
     graph.bind("kzf", KZF)
-    for function in (KZF.match, KZF.score):  # label search inside queries (kzgraph.search)
+    for function in (KZF.match, KZF.score) if functions else ():  # label search (kzgraph.search)
         graph.add((service, SD.extensionFunction, function))
         graph.add((function, RDF.type, SD.Function))
     for name in sorted({_FORMAT_IRIS[f.engine_name] for f in RESULT_FORMATS + GRAPH_FORMATS}):
