@@ -193,3 +193,100 @@ def test_every_class_the_data_uses_is_the_target_of_a_shape(dataset):
     used = {o for g in dataset.graphs() if g.identifier != ONTOLOGY_GRAPH for o in g.objects(None, RDF.type)}
     assert used
     assert sorted(str(c) for c in used if not with_superclasses(c) & targeted) == []
+
+
+def test_a_sparql_constraint_is_run_afresh_for_each_focus_node(tmp_path):
+    """pySHACL runs the same query text once per focus node with $this bound; kzgraph parses it
+    once (issue 7): each node must still get its own answer, and only the nodes that break it."""
+    flights = tmp_path / "flights.trig"
+    flights.write_text(
+        "@prefix kz: <https://w3id.org/kzgraph/resource/> .\n"
+        "@prefix kzg: <https://w3id.org/kzgraph/graph/> .\n"
+        "@prefix kzo: <https://w3id.org/kzgraph/ontology#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        "kzg:flights {\n"
+        '    kz:early kzo:launchDate "2015-09-02"^^xsd:date ; kzo:landingDate "2015-08-11"^^xsd:date .\n'
+        '    kz:fine kzo:launchDate "2015-09-02"^^xsd:date ; kzo:landingDate "2015-09-11"^^xsd:date .\n'
+        '    kz:later kzo:launchDate "2016"^^xsd:gYear ; kzo:landingDate "2015"^^xsd:gYear .\n'
+        "}\n", encoding="utf-8")
+    fired = {r.focus: r for r in validate([flights]).results if r.shape == "kzsh:LandingAfterLaunchShape"}
+    assert sorted(fired) == ["kz:early", "kz:later"]
+    assert fired["kz:early"].message == "Lands (2015-08-11) before it launches (2015-09-02)."
+    assert fired["kz:later"].message == "Lands (2015) before it launches (2016)."
+    assert (fired["kz:later"].file, fired["kz:later"].line) == (flights, 8)
+
+
+def test_a_link_on_an_unverified_entity_is_reported_with_the_link(tmp_path):
+    """The shape targets linked entities only (every named entity has a status, few a link)."""
+    files = mutate(tmp_path, LINKS, "kz:KazSat-1 kzo:wikidataStatus kzo:Unverified .",
+                   "kz:KazSat-1 kzo:wikidataStatus kzo:Unverified ; owl:sameAs wd:Q232 , wd:Q1520 .")
+    fired = [r for r in validate(files).results if r.shape == "kzsh:UnverifiedHasNoLinkShape"]
+    assert sorted(r.message for r in fired) == [
+        f"An entity marked kzo:Unverified must not carry a Wikidata link (http://www.wikidata.org/entity/{q})."
+        for q in ("Q1520", "Q232")]
+    assert {r.focus for r in fired} == {"kz:KazSat-1"}
+
+
+def test_report_graph_is_the_one_pyshacl_validate_returns(tmp_path):
+    """The RDF report is built on demand from the results of the same run, and is pySHACL's."""
+    import pyshacl
+    from rdflib.compare import isomorphic
+    from rdflib.namespace import RDF, SH
+
+    from kzgraph.dataset import load_dataset, union_graph
+    from kzgraph.validation import load_shapes
+
+    files = mutate(tmp_path, FACTS, "kzo:selectedCount 2 ;", "kzo:selectedCount 3 ;")
+    report = validate(files)
+    _, expected, _ = pyshacl.validate(union_graph(load_dataset(files)), shacl_graph=load_shapes(),
+                                      inference="none", advanced=True, allow_warnings=True)
+    assert isomorphic(report.graph, expected)
+    assert len(set(report.graph.subjects(RDF.type, SH.ValidationResult))) == len(report.results) > 0
+
+
+def test_report_pickles_with_its_graph_unless_dropped(tmp_path):
+    import pickle
+
+    from rdflib.compare import isomorphic
+
+    report = validate(mutate(tmp_path, FACTS, "kzo:selectedCount 2 ;", "kzo:selectedCount 3 ;"))
+    copy = pickle.loads(pickle.dumps(report))
+    assert copy.results == report.results and isomorphic(copy.graph, report.graph)
+    report.graph = None  # what the checker process does before sending a report back
+    assert pickle.loads(pickle.dumps(report)).graph is None
+
+
+def test_validation_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    assert gc.isenabled()
+    validate()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        validate()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("constraint, reason", [
+    ('sh:property [ sh:path kzo:head ; sh:minCount "one" ]', "sh:minCount must be a literal"),
+    ('sh:sparql [ sh:select "SELECT $this WHERE { nonsense" ]', "Expected SelectQuery"),
+], ids=["malformed core constraint", "sh:select that does not parse"])
+def test_unusable_shapes_are_a_clear_error_naming_the_file(tmp_path, constraint, reason):
+    import gc
+
+    from kzgraph import DataFileError
+
+    shapes = tmp_path / "bad-shapes.ttl"
+    shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+                      "@prefix kzo: <https://w3id.org/kzgraph/ontology#> .\n"
+                      f"<urn:x:S> a sh:NodeShape ; sh:targetClass kzo:SpaceAgency ; {constraint} .\n",
+                      encoding="utf-8")
+    with pytest.raises(DataFileError) as caught:
+        validate(None, [shapes])
+    assert caught.value.path == shapes
+    assert str(caught.value).startswith(f"{shapes}: not usable as SHACL shapes: ")
+    assert reason in str(caught.value)
+    assert gc.isenabled()

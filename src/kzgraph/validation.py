@@ -7,22 +7,36 @@ sh:class (SHACL's own subclass rule) and its status values are known. No RDFS in
 read rdfs:range as "therefore of that class" and make every sh:class check on a ranged
 property pass vacuously.
 Each result is located in the data files (file and line where its focus node first appears).
+
+pySHACL is the validator of record. Its run is set up for large graphs: nothing is copied (no
+SHACL-AF, so no clone of the data graph), the cyclic garbage collector is paused while it runs
+(each full collection would walk the millions of objects of the graph), and its results are read
+as pySHACL produces them; the RDF form of the report is built only when asked for.
 """
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pyshacl
+from pyparsing import ParseBaseException
+from pyshacl.errors import ReportableRuntimeError
+from pyshacl.graph_abstraction import DataGraph
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
 
 from kzgraph import paths
 from kzgraph.dataset import default_graph_triples, load_dataset, parse_file, union_graph
+from kzgraph.errors import DataFileError
 from kzgraph.namespaces import ONTOLOGY_GRAPH
 
 __all__ = ["ValidationReport", "ValidationResult", "load_shapes", "locate", "validate",
@@ -57,7 +71,29 @@ class ValidationReport:
     shapes: int
     files: list[Path] = field(default_factory=list)
     results: list[ValidationResult] = field(default_factory=list)
-    graph: Graph | None = None  # the SHACL validation report as RDF (pyshacl's results graph)
+    rdf: Callable[[], Graph] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._graph: Graph | None = None
+
+    @property
+    def graph(self) -> Graph | None:
+        """The SHACL validation report as RDF (pySHACL's results graph), built on first use:
+        at 100k results it costs seconds that the command line never needs."""
+        if self._graph is None and self.rdf is not None:
+            self._graph, self.rdf = self.rdf(), None
+        return self._graph
+
+    @graph.setter
+    def graph(self, value: Graph | None) -> None:
+        self._graph, self.rdf = value, None
+
+    def __getstate__(self) -> dict:
+        # the builder holds pySHACL's run (data graph included): a pickled report carries the
+        # graph it would have built instead
+        state = dict(self.__dict__)
+        state["_graph"], state["rdf"] = self.graph, None
+        return state
 
     def summary(self) -> str:
         verdict = "Conforms" if self.conforms else "Does not conform"
@@ -86,11 +122,23 @@ def validate(
 ) -> ValidationReport:
     """Validate data files (the embedded data by default) against the shapes and ontology.
 
-    Raises DataSyntaxError / DataFileNotFound for files that cannot be read.
+    Raises DataSyntaxError / DataFileNotFound for files that cannot be read, DataFileError for
+    shapes pySHACL cannot use (a malformed constraint, a sh:select that does not parse).
     """
     files = [Path(p) for p in (data if data is not None else paths.data_files())]
+    shape_files = [Path(p) for p in (shapes if shapes is not None else paths.shape_files())]
     dataset = load_dataset(files, ontology)
-    return validate_dataset(dataset, load_shapes(shapes), files)
+    try:
+        return validate_dataset(dataset, load_shapes(shape_files), files)
+    except (ReportableRuntimeError, ParseBaseException) as error:
+        raise _unusable_shapes(shape_files, error) from None
+
+
+def _unusable_shapes(files: list[Path], error: Exception) -> DataFileError:
+    reason = getattr(error, "message", None) or str(error)
+    where = f" (one of {', '.join(map(str, files))})" if len(files) > 1 else ""
+    return DataFileError(files[0] if files else Path("shapes"),
+                         f"not usable as SHACL shapes{where}: {reason.strip()}")
 
 
 def load_shapes(files: Sequence[Path | str] | None = None) -> Graph:
@@ -106,21 +154,89 @@ def validate_dataset(dataset: Dataset, shapes_graph: Graph, files: Sequence[Path
     no data triple sits in the default graph.
     """
     files = list(files)
-    data_graph = union_graph(dataset, _data_graph_names(dataset))
-    data_triples = len(data_graph)
-    data_graph += dataset.graph(ONTOLOGY_GRAPH)
-    _, results_graph, _ = pyshacl.validate(
-        data_graph, shacl_graph=shapes_graph, inference="none", advanced=True, allow_warnings=True,
-    )
+    merged = union_graph(dataset, _data_graph_names(dataset))
+    data_triples = len(merged)
+    merged += dataset.graph(ONTOLOGY_GRAPH)
+    data_graph = _PreparedQueries(store=merged.store, identifier=merged.identifier,
+                                  namespace_manager=merged.namespace_manager)
+    run = _run_pyshacl(data_graph, shapes_graph)
     for prefix, namespace in shapes_graph.namespaces():
         data_graph.bind(prefix, namespace, override=False)
-    results = _shacl_results(results_graph, data_graph, shapes_graph, files)
+    results = _shacl_results(run.results, data_graph, shapes_graph, files)
     if named_graphs_only:
         results += _default_graph_results(dataset, files)
     return ValidationReport(
         conforms=not results, triples=data_triples, shapes=_count_shapes(shapes_graph),
-        files=files, results=results, graph=results_graph,
+        files=files, results=results, rdf=run.report_graph,
     )
+
+
+class _PreparedQueries(Graph):
+    """A graph that parses each SPARQL query text once. pySHACL runs an sh:sparql constraint once
+    per focus node, the same text with $this bound, and rdflib would parse and translate it every
+    time: nine tenths of the cost of such a constraint. A prepared query is what rdflib itself
+    would have made of the text (``prepareQuery`` with the same prefixes and base)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepared: dict[tuple, Query] = {}
+
+    def query(self, query_object: str | Query, processor: Any = "sparql", result: Any = "sparql",
+              initNs: dict | None = None, *args: Any, **kwargs: Any) -> Any:  # noqa: N803
+        if isinstance(query_object, str):
+            query_object = self._prepare(query_object, initNs, kwargs.get("base"))
+        return super().query(query_object, processor, result, initNs, *args, **kwargs)
+
+    def _prepare(self, text: str, namespaces: dict | None, base: str | None) -> Query:
+        namespaces = namespaces or dict(self.namespaces())  # as Graph.query would resolve them
+        key = (text, base, frozenset(namespaces.items()))
+        if key not in self._prepared:
+            self._prepared[key] = prepareQuery(text, initNs=namespaces, base=base)
+        return self._prepared[key]
+
+
+class _Run(pyshacl.Validator):
+    """pySHACL's validator, keeping each result as pySHACL made it (its description, node and
+    triples) rather than adding them all to an rdflib graph: at 100k results that graph cost
+    more than reading the results back out of it, and only ``report_graph`` needs it."""
+
+    results: list[tuple[str, BNode, list[tuple[Any, Any, Any]]]]
+    conforms: bool
+
+    @classmethod
+    def create_validation_report(cls, sg: Any, conforms: bool, results: list) -> tuple[list, str]:
+        return results, ""
+
+    def report_graph(self) -> Graph:
+        """The results graph ``pyshacl.validate`` would have returned."""
+        graph, _ = pyshacl.Validator.create_validation_report(self.shacl_graph, self.conforms,
+                                                               self.results)
+        return graph
+
+
+def _run_pyshacl(data_graph: Graph, shapes_graph: Graph) -> _Run:
+    """Validate with pySHACL as ``pyshacl.validate(data_graph, shacl_graph=shapes_graph)`` would,
+    without RDFS inference and without SHACL-AF (the shapes use none: advanced mode would only
+    copy the data graph first)."""
+    run = _Run(DataGraph.from_rdflib(data_graph), shacl_graph=shapes_graph,
+               options={"inference": "none", "advanced": False, "allow_warnings": True})
+    with _collector_paused():
+        run.conforms, run.results, _ = run.run()
+    return run
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: pySHACL allocates millions of short-lived objects, and
+    each of the full collections they trigger walks every object of the data graph too (about a
+    quarter of the run at 100k triples). Its garbage is collected once, when the collector resumes."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _data_graph_names(dataset: Dataset) -> list[URIRef]:
@@ -139,23 +255,42 @@ def _count_shapes(shapes: Graph) -> int:
 
 
 def _shacl_results(
-    results: Graph, names: Graph, shapes: Graph, files: list[Path]
+    results: list, names: Graph, shapes: Graph, files: list[Path]
 ) -> list[ValidationResult]:
+    # a node, shape or path recurs in many results: each is named once
+    show = lru_cache(maxsize=None)(lambda term: _show(term, names))
+    shape_name = lru_cache(maxsize=None)(lambda shape: _shape_name(shape, shapes))
+    show_path = lru_cache(maxsize=None)(lambda path: _show_path(path, names, shapes))
+    severity = lru_cache(maxsize=None)(lambda level: _show(level, shapes).rpartition(":")[2])
     found = []
-    for node in results.subjects(RDF.type, SH.ValidationResult):
-        focus = results.value(node, SH.focusNode)
+    for _, _, triples in results:
+        result = _result_terms(triples)
+        focus = result.get(_FOCUS)
         where = locate(focus, files) if focus is not None else None
         found.append(ValidationResult(
-            focus=_show(focus, names),
-            path=_show(results.value(node, SH.resultPath), names),
-            value=_show(results.value(node, SH.value), names),
-            message=str(results.value(node, SH.resultMessage) or "constraint not met"),
-            shape=_shape_name(results.value(node, SH.sourceShape), shapes),
-            severity=_show(results.value(node, SH.resultSeverity), shapes).rpartition(":")[2],
+            focus=show(focus),
+            path=show_path(result.get(_PATH)),
+            value=show(result.get(_VALUE)),
+            message=str(result.get(_MESSAGE) or "constraint not met"),
+            shape=shape_name(result.get(_SHAPE)),
+            severity=severity(result.get(_SEVERITY)),
             file=where[0] if where else None,
             line=where[1] if where else None,
         ))
     return sorted(found, key=lambda r: (str(r.file), r.line or 0, r.focus, r.path))
+
+
+_FOCUS, _PATH, _VALUE = SH.focusNode, SH.resultPath, SH.value
+_MESSAGE, _SHAPE, _SEVERITY = SH.resultMessage, SH.sourceShape, SH.resultSeverity
+
+
+def _result_terms(triples: list[tuple[Any, Any, Any]]) -> dict[Any, Any]:
+    """One pySHACL result's triples as predicate → its first object. pySHACL gives a term taken
+    from the data or shapes graph as a (graph, term) pair."""
+    terms: dict[Any, Any] = {}
+    for _, predicate, value in triples:
+        terms.setdefault(predicate, value[1] if isinstance(value, tuple) else value)
+    return terms
 
 
 def _default_graph_results(dataset: Dataset, files: list[Path]) -> list[ValidationResult]:
@@ -183,6 +318,11 @@ def _show(term: object, graph: Graph) -> str:
     if isinstance(term, BNode):
         return _describe_path(term, graph)
     return str(term)
+
+
+def _show_path(path: object, names: Graph, shapes: Graph) -> str:
+    """A result path; a complex path (a blank node) is described from the shapes graph."""
+    return _show(path, shapes if isinstance(path, BNode) else names)
 
 
 def _describe_path(node: BNode, graph: Graph) -> str:
