@@ -50,3 +50,31 @@ def test_a_job_that_took_an_idle_worker_does_not_count_as_waiting(dataset):
 
     for turns in range(6):
         assert asyncio.run(second_after(turns)).startswith(b"n")
+
+
+def test_the_worker_that_answered_last_takes_the_next_job(dataset):
+    """Jobs took the idle workers in turn, so each went to the worker that had been idle longest
+    (its process cold): a one-row query spent ~120 µs in the pool instead of ~80."""
+    nquads = dataset.serialize(format="nquads", encoding="utf-8")
+    job = Job(query="ASK { ?s ?p ?o }", engine_format="JSON")
+
+    async def workers_used() -> list[int]:
+        pool = WorkerPool({"kzgraph": nquads}, workers=2)
+        await pool.start()
+        used: list[int] = []
+        exchange = pool._exchange
+
+        async def noting(worker, *args):
+            used.append(worker.process.pid)
+            return await exchange(worker, *args)
+
+        pool._exchange = noting
+        try:
+            for _ in range(4):
+                assert b"true" in await pool.run(job, 60)
+            return used
+        finally:
+            await pool.close()
+
+    used = asyncio.run(workers_used())
+    assert len(used) == 4 and len(set(used)) == 1

@@ -67,14 +67,17 @@ class WorkerPool:
         self._max_waiting = max_waiting
         self._retry_after = retry_after
         self._context = multiprocessing.get_context("spawn")
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self._idle: asyncio.LifoQueue[_Worker] | None = None
         self._all: set[_Worker] = set()
         self._waiting = 0
         self._generation = 0
         self.started = False
 
     async def start(self) -> None:
-        self._idle = asyncio.Queue()
+        # Last in, first out: the worker that answered last takes the next job. Its process,
+        # pages and caches are still hot; taking turns woke a cold one each time (a one-row
+        # query went from ~80 to ~120 µs on the pool alone).
+        self._idle = asyncio.LifoQueue()
         workers = await asyncio.gather(*(self._spawn() for _ in range(self._size)))
         for worker in workers:
             self._idle.put_nowait(worker)
@@ -174,8 +177,11 @@ class WorkerPool:
                 worker.connection.send(job)
             except OSError:  # it died since it was taken from the idle queue
                 raise self._lost(worker) from None
-            return await asyncio.wait_for(reply, max(timeout, 0.001))
-        except asyncio.TimeoutError:
+            # A deadline on this task, not wait_for: that wraps the reply in a second future,
+            # which cost an extra turn of the event loop on every job.
+            async with asyncio.timeout(max(timeout, 0.001)):
+                return await reply
+        except TimeoutError:
             raise _timeout(timeout, "running the query") from None
         finally:
             loop.remove_reader(fd)

@@ -11,6 +11,7 @@ never loads a document named in a query.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -102,7 +103,7 @@ class KzgraphSparqlRouter(SparqlRouter):
                                summary="SPARQL query (URL-encoded or direct POST)")
 
     async def get(self, request: Request) -> Response:
-        params = parse_qsl(request.url.query, keep_blank_values=True)
+        params = _url_params(request)
         if _values(params, "update"):
             raise MethodNotAllowed("SPARQL Update is not available (and never via GET); "
                                    "this endpoint is read-only", headers={"Allow": "GET, POST"})
@@ -117,7 +118,7 @@ class KzgraphSparqlRouter(SparqlRouter):
     async def post(self, request: Request) -> Response:
         media_type, charset = _content_type(request.headers.get("content-type"))
         body = await read_body(request, self.settings.max_body_bytes, self.settings.query_timeout)
-        url_params = parse_qsl(request.url.query, keep_blank_values=True)
+        url_params = _url_params(request)
         if media_type == DIRECT_UPDATE:
             return await self.update(request, [("update", _decode(body, charset)), *url_params])
         if media_type == FORM:
@@ -126,7 +127,7 @@ class KzgraphSparqlRouter(SparqlRouter):
                 return await self.update(request, params)
             return await self.answer(request, _query_request(params), request.headers.get("accept"))
         if media_type == DIRECT_QUERY:
-            params = parse_qsl(request.url.query, keep_blank_values=True)
+            params = list(url_params)
             if _values(params, "query"):
                 raise BadRequest("a direct POST carries the query in its body, not in ?query=")
             params.append(("query", _decode(body, charset)))
@@ -243,7 +244,7 @@ class KzgraphSparqlRouter(SparqlRouter):
         """The endpoint's URL: the configured public URL, else the one the client used."""
         if self.settings.public_url:
             return f"{self.settings.public_url.rstrip('/')}{self.path}"
-        return str(request.base_url).rstrip("/") + self.path
+        return _site_url(request.scope) + self.path
 
     def query_ui(self) -> Response:
         page = resources.files("kzgraph.web").joinpath("static/query-ui.html").read_text("utf-8")
@@ -274,6 +275,36 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return "*" in tags or etag in tags
+
+
+def _site_url(scope: dict) -> str:
+    """``str(request.base_url)`` without its final slash, kept per scheme, server, Host and
+    root path (64 at most): building a URL for each request cost a twentieth of a cached
+    answer's time."""
+    host = next((value for key, value in scope["headers"] if key == b"host"), None)
+    server = scope.get("server")
+    return _site_url_of(scope.get("scheme", "http"), tuple(server) if server else None, host,
+                        scope.get("app_root_path", scope.get("root_path", "")))
+
+
+@functools.lru_cache(maxsize=64)
+def _site_url_of(scheme: str, server: tuple | None, host: bytes | None, root: str) -> str:
+    scope = {"type": "http", "scheme": scheme, "server": server, "path": "/", "root_path": root,
+             "query_string": b"", "headers": [] if host is None else [(b"host", host)]}
+    return str(Request(scope).base_url).rstrip("/")
+
+
+def _url_params(request: Request) -> list[tuple[str, str]]:
+    """The parameters in the request's URL, read from the ASGI scope: building ``request.url``
+    to get them cost more than parsing them. As there, a ``#`` ends the query string."""
+    raw = request.scope.get("query_string", b"")
+    if not raw:
+        return []
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest(f"the URL's query string is not valid UTF-8 (byte {error.start})") from None
+    return parse_qsl(text.partition("#")[0], keep_blank_values=True)
 
 
 def _values(params: list[tuple[str, str]], name: str) -> list[str]:
@@ -314,12 +345,20 @@ def _decode(body: bytes, charset: str | None) -> str:
 
 
 def _choose_format(shape: QueryShape, format_param: str | None, accept: str | None) -> ResultFormat:
-    by_type: dict[str, ResultFormat] = {}
-    for candidate in formats_for(shape.form or "SELECT"):
-        by_type.setdefault(candidate.media_type, candidate)  # the first listed engine format wins
     if format_param:
         wanted = FORMAT_ALIASES.get(format_param.lower(), (format_param.lower(),))
         accept = ", ".join(wanted)
+    return _negotiated(shape.form or "SELECT", accept)
+
+
+# Clients send a handful of Accept headers, and negotiating one cost as much as lexing the
+# query: the choice is kept per query form and header (64 at most; h11 caps a request head
+# at 16 KiB, so at most 1 MiB of headers).
+@functools.lru_cache(maxsize=64)
+def _negotiated(form: str, accept: str | None) -> ResultFormat:
+    by_type: dict[str, ResultFormat] = {}
+    for candidate in formats_for(form):
+        by_type.setdefault(candidate.media_type, candidate)  # the first listed engine format wins
     return by_type[negotiate(accept, list(by_type))]
 
 

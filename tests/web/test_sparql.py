@@ -1,0 +1,83 @@
+"""Reading a protocol request: the URL's parameters, the endpoint's own URL, the negotiated
+format, each read without building Starlette's URL objects, and read as they were with them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+
+import httpx
+import pytest
+from starlette.requests import Request
+
+from kzgraph import Settings, create_app
+from kzgraph.web.sparql import _site_url
+
+
+def scope(headers=(), **fields) -> dict:
+    return {"type": "http", "scheme": "http", "server": ("127.0.0.1", 8000), "path": "/sparql",
+            "root_path": "", "query_string": b"", "headers": list(headers), **fields}
+
+
+@pytest.mark.parametrize("request_scope", [
+    scope([(b"host", b"127.0.0.1:8770")]),
+    scope([(b"host", b"example.org"), (b"host", b"second.example")]),
+    scope(scheme="https", server=("10.0.0.1", 443), root_path="/kz"),
+    scope(server=["::1", 80]),
+    scope(server=None),
+    scope([(b"host", b"a host#with?marks")]),
+    scope([(b"host", b"example.org")], root_path="/x", app_root_path="/y"),
+], ids=["host", "first-host", "https-root", "ipv6", "no-server", "odd-host", "app-root"])
+def test_the_endpoint_url_is_the_one_starlette_gives(request_scope):
+    assert _site_url(request_scope) == str(Request(request_scope).base_url).rstrip("/")
+
+
+def raw_get(server_url: str, target: bytes) -> tuple[int, bytes]:
+    """A GET whose request target is sent as is (httpx would encode or cut it)."""
+    host, port = server_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: " + host.encode() +
+                           b"\r\nAccept: application/sparql-results+json\r\nConnection: close\r\n\r\n")
+        reply = b""
+        while chunk := connection.recv(65536):
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+def test_a_fragment_in_the_request_target_is_not_part_of_the_query(live_server):
+    status, body = raw_get(live_server.url, b"/sparql?query=ASK%7B%7D#&query=ASK%7B%7D")
+    assert status == 200 and b'"boolean"' in body
+
+
+def test_the_same_accept_header_gives_each_query_form_its_own_format(client: httpx.Client):
+    """The negotiated format is kept per Accept header and query form: application/xml is
+    SPARQL results XML for a SELECT and RDF/XML for a CONSTRUCT."""
+    accept = {"Accept": "application/xml"}
+    for _ in range(2):
+        select = client.post("/sparql", data={"query": "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"},
+                             headers=accept)
+        construct = client.post("/sparql", data={
+            "query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1"}, headers=accept)
+        assert select.status_code == construct.status_code == 200
+        assert b"sparql-results" in select.content and b"rdf:RDF" in construct.content
+
+
+def test_a_query_string_that_is_not_utf8_is_a_clear_error(dataset):
+    """h11 refuses such a request line itself; another ASGI server may pass it on. Starlette's
+    URL decoding raised UnicodeDecodeError there: a 500."""
+    app = create_app(dataset, Settings(), examples=[])
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    request = scope([(b"host", b"127.0.0.1:8000")], method="GET", http_version="1.1",
+                    query_string=b"query=ASK%7B%7D&x=\xff", client=("127.0.0.1", 5000))
+    asyncio.run(app(request, receive, send))
+    body = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+    assert sent[0]["status"] == 400 and body["error"] == "bad_request" and "UTF-8" in body["message"]
