@@ -233,3 +233,14 @@ def test_each_engine_format_asks_the_backend_for_its_first_listed_media_type():
     assert MEDIA_TYPES["RDF_XML"] == "application/rdf+xml"
     with pytest.raises(UsageError, match="http:// or https://"):
         RemoteExecutor("file:///etc/passwd")
+
+
+def test_the_service_description_lists_no_function_the_backend_lacks(backend):
+    from rdflib import Graph, URIRef
+
+    extension = URIRef("http://www.w3.org/ns/sparql-service-description#extensionFunction")
+    remote = Graph().parse(data=backend.get("/sparql", headers={"Accept": "text/turtle"}).text, format="turtle")
+    local = Graph().parse(data=backend.get("/wikidata/sparql", headers={"Accept": "text/turtle"}).text,
+                          format="turtle")
+    assert list(remote.objects(None, extension)) == []
+    assert len(set(local.objects(None, extension))) == 2  # the Wikidata view still runs locally

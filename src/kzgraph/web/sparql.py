@@ -38,6 +38,7 @@ from kzgraph.query.cache import Answer, ResultCache, etag_of
 from kzgraph.query.formats import FORMAT_ALIASES, ResultFormat, formats_for
 from kzgraph.query.inspect import QueryShape, inspect_query
 from kzgraph.query.pool import WorkerPool
+from kzgraph.query.remote import REMOTE_DATASET, RemoteExecutor
 from kzgraph.query.worker import Job
 from kzgraph.web.bodies import read_body
 from kzgraph.web.conneg import negotiate
@@ -94,6 +95,8 @@ class KzgraphSparqlRouter(SparqlRouter):
         self.release_version = release_version  # for the service description and the cache
         self.cache = cache
         self.dataset_name = dataset_name
+        # kzf: functions are kzgraph's engine's own: a --backend's engine does not have them
+        self.runs_on_backend = isinstance(pool, RemoteExecutor) and dataset_name == REMOTE_DATASET
         self.prefixes = tuple(sorted((prefixes or {}).items()))
         self.dataset_note = dataset_note
         for path in (self.path, self.path + "/"):
@@ -236,7 +239,7 @@ class KzgraphSparqlRouter(SparqlRouter):
             return self.query_ui()
         graph = service_description(self.dataset, self.endpoint_url(request),
                                     self.release_version() if self.release_version else None,
-                                    self.writer is not None)
+                                    self.writer is not None, functions=not self.runs_on_backend)
         body = graph.serialize(format=SD_FORMATS[chosen], encoding="utf-8")
         return Response(body, media_type=chosen, headers={"Vary": "Accept"})
 
