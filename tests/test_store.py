@@ -254,3 +254,14 @@ def test_serve_names_an_unwritable_cache_and_exits_2(tmp_path, capsys):
     blocked.write_text("")
     assert main(["serve", "--store-cache", str(blocked / "cache"), "--port", "0"]) == 2
     assert "set --store-cache" in capsys.readouterr().err
+
+
+def test_the_same_bytes_elsewhere_get_their_own_store(cache, tmp_path):
+    """Relative IRIs resolve against the file's place: equal bytes are not equal data."""
+    stores = []
+    for place in ("a", "b"):
+        (tmp_path / place).mkdir()
+        data = tmp_path / place / "relative.trig"
+        data.write_text("<g> { <thing> <p> <o> . }\n", encoding="utf-8")
+        stores.append(cache.get([data], ontology=[]))
+    assert stores[0].path != stores[1].path and stores[0].digest != stores[1].digest

@@ -10,9 +10,10 @@ query workers open the same store read-only, or load it into memory (faster join
 A cache entry ``<root>/<key>/`` holds ``store/`` (the RocksDB store; where some triple is in two
 graphs, as when two passages state one fact, every triple is also copied once into its default
 graph: the union with set semantics, which is what kzgraph's default graph means; else
-Oxigraph's union option already gives each triple once, and no copy is made), ``data.nq`` (the quads as parsed, before that copy: what SHACL
-checks and what memory-mode workers load) and ``meta.json`` (the digest and the counts). An entry
-is built in a temporary directory and renamed into place, so a killed build leaves no entry.
+Oxigraph's union option already gives each triple once, and no copy is made), ``data.nq`` (the
+quads as parsed, before that copy: what SHACL checks and what memory-mode workers load),
+``meta.json`` (the digest and the counts) and, once asked for, ``downloads/``. An entry is built
+in a temporary directory and renamed into place, so a killed build leaves no entry.
 """
 
 from __future__ import annotations
@@ -208,12 +209,12 @@ def _lock(directory: Path, exclusive: bool, wait: bool = True) -> int | None:
 
 
 def source_key(data: Sequence[Path], ontology: Sequence[Path]) -> str:
-    """What the store depends on: the bytes of each file and the role it was read in, the
-    parser's version and the entry format."""
+    """What the store depends on: the bytes of each file, the role it was read in and where it
+    lies (relative IRIs resolve against it), the parser's version and the entry format."""
     digest = hashlib.sha256(f"{FORMAT}\0{ox.__version__}".encode())
     for role, files in (("ontology", ontology), ("data", data)):
         for path in files:
-            digest.update(f"\0{role}\0{path.suffix.lower()}\0".encode())
+            digest.update(f"\0{role}\0{path.resolve().as_uri()}\0".encode())
             try:
                 with path.open("rb") as handle:
                     for block in iter(lambda: handle.read(1 << 20), b""):
