@@ -252,7 +252,8 @@ def run_serve(args: argparse.Namespace) -> None:
     cache = StoreCache(settings.store_cache or None)
     in_memory = settings.query_store == "memory"
 
-    def rebuild(starting: bool = False) -> Release:  # the files parsed by Oxigraph, or their store built before
+    def rebuild(starting: bool = False) -> Release:
+        """The served files' release: their store, built by Oxigraph or found in the cache."""
         return Release.of_store(build_served(settings.data_directory, args.paths or None, cache,
                                              starting), in_memory)
 

@@ -14,6 +14,7 @@ from multiprocessing.connection import Connection
 from kzgraph.memory import give_back_memory
 from kzgraph.query.inspect import names_default_graphs, service_iri_spans
 from kzgraph.query.service_guard import ServiceFailure, ServiceGuard
+from kzgraph.query.union import materialize_union
 from kzgraph.search import oxigraph_functions
 
 __all__ = ["Job", "StoreFiles", "die_with_the_server", "serve_jobs"]
@@ -91,8 +92,8 @@ def _serve(connection: Connection, datasets: dict[str, "bytes | StoreFiles"]) ->
     """Load each dataset (name → N-Quads or a built store), then answer jobs until told to
     stop (None)."""
     stores = {name: _load(source) for name, source in datasets.items()}
-    give_back_memory()  # the parser's buffers
     datasets.clear()  # the stores hold the data now; the bytes would stay as long as the process
+    give_back_memory()  # those bytes and the parser's buffers
     guard = _LazyGuard()
     connection.send(("ready",))
     while True:
@@ -138,8 +139,6 @@ class _LazyGuard:
 def _load(source: "bytes | StoreFiles"):
     """The store and whether queries need Oxigraph's union default graph option."""
     import pyoxigraph
-
-    from kzgraph.query.union import materialize_union
 
     union_option = isinstance(source, StoreFiles) and not source.union_copied
     if isinstance(source, StoreFiles) and not source.in_memory:
