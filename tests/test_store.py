@@ -265,3 +265,14 @@ def test_the_same_bytes_elsewhere_get_their_own_store(cache, tmp_path):
         data.write_text("<g> { <thing> <p> <o> . }\n", encoding="utf-8")
         stores.append(cache.get([data], ontology=[]))
     assert stores[0].path != stores[1].path and stores[0].digest != stores[1].digest
+
+
+def test_the_disk_store_holds_every_quad_parsed_and_the_union_copy(cache, tmp_path):
+    """The disk store is parsed in parallel with the in-memory pass; the claim index and the
+    union's copy are added after: nothing may be missing or doubled."""
+    embedded = cache.get()
+    assert len(embedded.open()) == embedded.quads + embedded.triples  # the union copied
+    data = tmp_path / "distinct.trig"
+    data.write_text(DISTINCT_TRIPLES, encoding="utf-8")
+    distinct = cache.get([data], ontology=[])
+    assert len(distinct.open()) == distinct.quads == 5

@@ -136,29 +136,13 @@ class StoreCache:
         self._held.clear()
 
     def _build(self, entry: Path, data: list[Path], ontology: list[Path]) -> None:
-        memory = ox.Store()
-        parse_into(memory, data, ontology)
-        add_claim_index(memory)
         self.root.mkdir(parents=True, exist_ok=True)
         building = self.root / f".{entry.name}.{os.getpid()}.tmp"
         shutil.rmtree(building, ignore_errors=True)
         building.mkdir()
         descriptor = _lock(building, exclusive=True)  # prune leaves a build in progress alone
         try:
-            nquads = memory.dump(format=ox.RdfFormat.N_QUADS)
-            (building / "data.nq").write_bytes(nquads)
-            quads, triples = len(memory), _count_union(memory)
-            if triples < quads:  # some triple is in two graphs: the union needs its own copy
-                materialize_union(memory)
-                source = {"input": memory.dump(format=ox.RdfFormat.N_QUADS)}
-            else:
-                source = {"path": str(building / "data.nq")}
-            del memory
-            # Oxigraph writes the disk store without the interpreter lock: digest meanwhile.
-            with ThreadPoolExecutor(1) as background:
-                writing = background.submit(_write_store, building / "store", source)
-                digest = digest_of(nquads)
-                writing.result()
+            quads, triples, digest = _fill_entry(building, data, ontology)
             meta = {"format": FORMAT, "digest": digest, "quads": quads,
                     "triples": triples, "union_copied": triples < quads}
             (building / "meta.json").write_text(json.dumps(meta))
@@ -224,11 +208,48 @@ def source_key(data: Sequence[Path], ontology: Sequence[Path]) -> str:
     return digest.hexdigest()[:32]
 
 
-def _write_store(path: Path, source: dict) -> None:
+def _fill_entry(building: Path, data: list[Path], ontology: list[Path]) -> tuple[int, int, str]:
+    """Write an entry's store and N-Quads file; its quads, distinct triples and digest.
+
+    The files are parsed twice at once: into the disk store, in a thread (Oxigraph releases the
+    interpreter lock), and into memory, where the claim index, the counts, the N-Quads file and
+    the digest are made; then the index (and the union's copy, if needed) go to the disk store.
+    A third faster than writing the disk store after the rest. The stores are closed before this
+    returns or raises: RocksDB writes into its directory as it closes.
+    """
+    memory = disk = writing = None
+    try:
+        with ThreadPoolExecutor(1) as background:
+            writing = background.submit(_parsed_on_disk, building / "store", data, ontology)
+            memory = ox.Store()
+            parse_into(memory, data, ontology)
+            add_claim_index(memory)
+            nquads = memory.dump(format=ox.RdfFormat.N_QUADS)
+            (building / "data.nq").write_bytes(nquads)
+            quads, triples = len(memory), _count_union(memory)
+            digest = digest_of(nquads)
+            del nquads
+            disk = writing.result()
+        _copy_graph(memory, disk, ox.NamedNode(str(INDEX_GRAPH)))
+        if triples < quads:  # some triple is in two graphs: the union needs its own copy
+            materialize_union(memory)
+            _copy_graph(memory, disk, ox.DefaultGraph())
+        disk.flush()
+        return quads, triples, digest
+    finally:
+        memory = disk = writing = None  # noqa: F841 - the stores close here, not with the traceback
+
+
+def _parsed_on_disk(path: Path, data: list[Path], ontology: list[Path]) -> ox.Store:
     disk = ox.Store(str(path))
-    disk.bulk_load(format=ox.RdfFormat.N_QUADS, **source)
-    disk.flush()
-    del disk  # closes RocksDB before the directory moves
+    parse_into(disk, data, ontology)
+    return disk
+
+
+def _copy_graph(source: ox.Store, target: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> None:
+    """One graph of ``source`` into ``target``, through N-Triples (all in Rust)."""
+    triples = source.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+    target.bulk_load(triples, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
 
 
 def _read_meta(entry: Path) -> BuiltStore:
