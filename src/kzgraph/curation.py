@@ -39,8 +39,8 @@ from kzgraph.dataset import CHANGES_GRAPH, INDEX_GRAPH, add_claim_index, load_da
 from kzgraph.errors import BadRequest, QuerySyntaxError, WriteRejected
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
 from kzgraph.query.inspect import inspect_query
-from kzgraph.validation import ValidationReport, validate_dataset
 from kzgraph.store import BuiltStore, StoreCache
+from kzgraph.validation import ValidationReport, validate_dataset
 
 __all__ = ["CHANGES_GRAPH", "PROTECTED", "Change", "Curator", "DatasetFile", "canonical_trig",
            "build_served", "load_served", "report_json", "served_files"]

@@ -2,10 +2,11 @@
 
 Each file is serialized once, on first use (and again after a commit replaced the dataset), kept
 with its gzip form (in memory; for a built store, as files in its cache entry, reused after a
-restart, since at a million quads they weigh hundreds of MB), a strong ETag per representation (SHA-256 of the bytes sent: the identity and
-the gzip forms differ, as RFC 9110 §8.8.3 requires of strong validators) and a Last-Modified
-derived from the data files; requests get 304 on a matching If-None-Match / If-Modified-Since,
-gzip when they accept it, and HEAD answers the same headers without a body.
+restart, since at a million quads they weigh hundreds of MB), a strong ETag per representation
+(SHA-256 of the bytes sent: the identity and the gzip forms differ, as RFC 9110 §8.8.3 requires of
+strong validators) and a Last-Modified derived from the data files; requests get 304 on a matching
+If-None-Match / If-Modified-Since, gzip when they accept it, and HEAD answers the same headers
+without a body.
 """
 
 from __future__ import annotations
@@ -111,13 +112,14 @@ def _on_disk(directory: Path, name: str, body: Callable[[], bytes]) -> tuple[Rep
     """Write the file and its gzip form (fast compression: these are the big ones) atomically."""
     directory.mkdir(parents=True, exist_ok=True)
     content = body()
+    compressed = gzip.compress(content, compresslevel=1, mtime=0)
     plain, packed = directory / name, directory / f"{name}.gz"
-    for target, data in ((plain, content), (packed, gzip.compress(content, compresslevel=1, mtime=0))):
+    for target, data in ((plain, content), (packed, compressed)):
         temporary = target.with_name(f".{target.name}.tmp")
         temporary.write_bytes(data)
         temporary.replace(target)
     return (Representation(plain, _etag(content), len(content)),
-            Representation(packed, _etag(packed.read_bytes()), packed.stat().st_size))
+            Representation(packed, _etag(compressed), len(compressed)))
 
 
 def _read_index(directory: Path | None) -> dict[str, tuple[Representation, Representation]]:
@@ -187,8 +189,9 @@ def downloads_router(served: Served, base_url: str | None = None) -> APIRouter:
         media = negotiate(request.headers.get("accept"), list(VOID_FORMATS))
         base = base_url or str(request.base_url).rstrip("/")
         distributions = (await built())[1]
-        body = await asyncio.to_thread(lambda: void_description(
-            served.dataset, base, distributions, served.release).serialize(format=VOID_FORMATS[media], encoding="utf-8"))
+        described = await asyncio.to_thread(void_description, served.dataset, base, distributions,
+                                            served.release)
+        body = described.serialize(format=VOID_FORMATS[media], encoding="utf-8")
         return Response(body, media_type=media, headers={"Vary": "Accept"})
 
     return router

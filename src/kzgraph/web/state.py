@@ -1,11 +1,11 @@
 """The release of the data being served: built whole off to the side, then swapped in at once.
 
 A :class:`Release` is an immutable snapshot: the dataset, its Wikidata-vocabulary view, what the
-query workers load (N-Quads, or a store built by :mod:`kzgraph.store`) and a content digest (the dataset version shown in the
-service description, VoID and ``/metrics``). Routes read ``served.dataset`` per request, so a
-new release (a curator's commit, or changed data files) is seen by every later request and never
-in part; ``version`` counts releases so that caches (downloads, page context, search) know when
-to rebuild.
+query workers load (N-Quads, or a store built by :mod:`kzgraph.store`) and a content digest (the
+dataset version shown in the service description, VoID and ``/metrics``). Routes read
+``served.dataset`` per request, so a new release (a curator's commit, or changed data files) is
+seen by every later request and never in part; ``version`` counts releases so that caches
+(downloads, page context, search) know when to rebuild.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class Release:
         view = as_dataset(build_view(dataset))
         sources = {"kzgraph": StoreFiles(str(built.store_path), str(built.nquads_path), in_memory,
                                            built.union_copied),
-                   "wikidata": view.serialize(format="nquads", encoding="utf-8")}
+                   "wikidata": oxigraph_nquads(view)}
         return cls(dataset, view, sources, built.digest, built.nquads_path, built.triples, built)
 
     @property
