@@ -10,7 +10,7 @@ cache), restart time (start again on what the first start built), RSS of the ser
 throughput with a bounded number of concurrent clients — as measured values and as ratios to
 the Oxigraph server. Machines here are noisy: compare ratios within one run, not across runs.
 
-    python bench/run.py --sizes 10000 100000 [--reps 20] [--clients 8] [--seconds 5] [-o bench/results.md]
+    python bench/run.py [--sizes 0 10000 100000 1000000] [--reps 50] [--budget 2] [-o bench/results.md]
 """
 
 from __future__ import annotations
@@ -134,13 +134,18 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=30)
 
 
-def time_query(call, reps: int) -> tuple[float, float]:
+def time_query(call, reps: int, budget: float) -> tuple[float, float]:
+    """Median and p95 of ``reps`` timed calls after a warm-up; a query that is slow on a peer
+    stops once ``budget`` seconds are spent (at least three samples), so a big graph's run fits
+    in minutes."""
     call()  # warm-up
-    samples = []
-    for _ in range(reps):
+    samples: list[float] = []
+    spent = 0.0
+    while len(samples) < reps and (len(samples) < 3 or spent < budget):
         started = time.perf_counter()
         call()
         samples.append(time.perf_counter() - started)
+        spent += samples[-1]
     samples.sort()
     return statistics.median(samples), samples[min(len(samples) - 1, int(0.95 * len(samples)))]
 
@@ -179,7 +184,7 @@ def measure_server(peer: str, data: Path, workdir: Path, args) -> Measured:
         with httpx.Client(timeout=args.query_timeout) as client:
             for name, query in QUERIES.items():
                 try:
-                    result.latency[name] = time_query(http_call(client, url, query), args.reps)
+                    result.latency[name] = time_query(http_call(client, url, query), args.reps, args.budget)
                 except (RuntimeError, httpx.HTTPError) as error:
                     result.errors[name] = str(error)[:80]
         result.throughput = throughput(url, args.clients, args.seconds)
@@ -208,9 +213,9 @@ def measure_in_memory(data: Path, args) -> list[Measured]:
 
     for name, query in QUERIES.items():
         iterated.latency[name] = time_query(
-            lambda q=query: list(store.query(q, use_default_graph_as_union=True)), args.reps)
+            lambda q=query: list(store.query(q, use_default_graph_as_union=True)), args.reps, args.budget)
         written.latency[name] = time_query(
-            lambda q=query: write(store.query(q, use_default_graph_as_union=True)), args.reps)
+            lambda q=query: write(store.query(q, use_default_graph_as_union=True)), args.reps, args.budget)
     return [iterated, written]
 
 
@@ -259,9 +264,26 @@ def _latency_cell(result: Measured, name: str) -> str:
     return f"{median * 1000:.1f} ({p95 * 1000:.1f})"
 
 
+# Peers too slow to run at every size in minutes, and the largest graph each is run on by
+# default: stock rdflib-endpoint needs about 47 s to load 1M quads and 22 s for one 3-way join
+# there (issue 7's measurement), which alone would take longer than the whole run.
+LARGEST_BY_DEFAULT = {"rdflib-endpoint": 100_000}
+
+
+def peers_for(size: int, args) -> list[str]:
+    return [peer for peer in args.peers
+            if args.every_peer_every_size or size <= LARGEST_BY_DEFAULT.get(peer, size)]
+
+
+def left_out(size: int, args) -> str:
+    skipped = [peer for peer in args.peers if peer not in peers_for(size, args)]
+    return ("" if not skipped else
+            f"Not run at this size: {', '.join(skipped)} (`--every-peer-every-size` runs it).\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[0, 10_000, 100_000],
+    parser.add_argument("--sizes", type=int, nargs="+", default=[0, 10_000, 100_000, 1_000_000],
                         help="quads of each synthetic graph; 0: the graph kzgraph ships")
     parser.add_argument("--peers", nargs="+",
                         default=["oxigraph", "kzgraph", "kzgraph-nocache", "kzgraph-disk",
@@ -270,16 +292,22 @@ def main(argv: list[str] | None = None) -> int:
                              "kzgraph-nocache is the same server with --cache-bytes 0; "
                              "kzgraph-disk also has its workers read the on-disk store "
                              "(--query-store disk) instead of loading it in memory")
-    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--every-peer-every-size", action="store_true",
+                        help="also run rdflib-endpoint above 100,000 quads (many minutes at 1M)")
+    parser.add_argument("--reps", type=int, default=50, help="timed runs of each query")
+    parser.add_argument("--budget", type=float, default=2.0,
+                        help="seconds a query may spend on its timed runs before stopping early "
+                             "(at least three runs)")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--start-timeout", type=float, default=600.0)
     parser.add_argument("--query-timeout", type=float, default=120.0)
-    parser.add_argument("--validate", action="store_true", help="also time kzgraph validate")
+    parser.add_argument("--validate-up-to", type=int, default=100_000,
+                        help="time kzgraph validate on the graphs up to this many quads (0: never)")
     parser.add_argument("-o", "--output", type=Path)
     args = parser.parse_args(argv)
-    sections = [f"Benchmark run {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores "
-                f"(reps={args.reps}, clients={args.clients}, {args.seconds:g} s throughput)\n"]
+    began = time.monotonic()
+    sections = []
     with tempfile.TemporaryDirectory(prefix="kzgraph-bench-") as tmp:
         workdir = Path(tmp)
         for size in args.sizes:
@@ -288,13 +316,19 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copy(StoreCache(workdir / "shipped").get().nquads_path, data)
             else:
                 data.write_text(generate(size), encoding="utf-8")
-            results = [measure_server(peer, data, workdir, args) for peer in args.peers]
+            results = [measure_server(peer, data, workdir, args) for peer in peers_for(size, args)]
             results += measure_in_memory(data, args)
-            sections.append(report(size, results, measure_validate(data) if args.validate else None,
-                                   shipped=size == 0))
+            validate_s = measure_validate(data) if size <= args.validate_up_to else None
+            sections.append(report(size, results, validate_s, shipped=size == 0) + left_out(size, args))
+            data.unlink()
             print(sections[-1], flush=True)
+    took = time.monotonic() - began
+    header = (f"Benchmark run {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores "
+              f"(reps={args.reps} or {args.budget:g} s per query, clients={args.clients}, "
+              f"{args.seconds:g} s throughput); the whole run took {took / 60:.1f} min\n")
+    print(header)
     if args.output:
-        args.output.write_text("\n".join(sections), encoding="utf-8")
+        args.output.write_text("\n".join([header, *sections]), encoding="utf-8")
     return 0
 
 

@@ -1,10 +1,24 @@
 """A small smoke run of the benchmark (bench/run.py): it starts the peers, measures, reports."""
 
+import argparse
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "run.py"
+
+
+def load_bench():
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        spec = importlib.util.spec_from_file_location("kzgraph_bench_run", BENCH)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up there
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(BENCH.parent))
 
 
 def test_benchmark_smoke_run_reports_every_query_for_kzgraph_and_oxigraph(tmp_path):
@@ -25,3 +39,27 @@ def test_benchmark_smoke_run_reports_every_query_for_kzgraph_and_oxigraph(tmp_pa
     for peer in ("oxigraph", "kzgraph", "kzgraph-nocache", "kzgraph-disk"):
         cells = next(line for line in table.splitlines() if line.startswith(f"| {peer} |")).split("|")
         assert float(cells[2]) > 0 and float(cells[3]) > 0  # load and restart were measured
+    assert "`kzgraph validate` on this graph:" in table  # 1,000 quads: under --validate-up-to
+    assert "the whole run took" in table.splitlines()[0]
+
+
+def test_a_slow_query_stops_at_its_budget_after_three_runs_and_a_fast_one_runs_every_rep():
+    bench = load_bench()
+    calls = []
+    bench.time_query(lambda: calls.append(1), reps=10, budget=0.0)
+    assert len(calls) == 1 + 3  # warm-up, then the three runs a median needs
+    calls.clear()
+    bench.time_query(lambda: calls.append(1), reps=10, budget=60.0)
+    assert len(calls) == 1 + 10
+
+
+def test_stock_rdflib_endpoint_is_left_out_above_100k_quads_unless_asked():
+    bench = load_bench()
+    args = argparse.Namespace(peers=["oxigraph", "kzgraph", "rdflib-endpoint"],
+                              every_peer_every_size=False)
+    assert bench.peers_for(100_000, args) == ["oxigraph", "kzgraph", "rdflib-endpoint"]
+    assert bench.peers_for(1_000_000, args) == ["oxigraph", "kzgraph"]
+    assert "rdflib-endpoint" in bench.left_out(1_000_000, args)
+    assert bench.left_out(100_000, args) == ""
+    args.every_peer_every_size = True
+    assert bench.peers_for(1_000_000, args) == ["oxigraph", "kzgraph", "rdflib-endpoint"]

@@ -134,6 +134,19 @@ def test_prune_removes_what_no_server_holds(cache, data_copy):
     assert entries(cache) == [current.path.name]
 
 
+def test_a_reloading_server_lets_go_of_replaced_releases_and_prunes_them(cache, data_copy):
+    """Each reload builds an entry; keep_only keeps the ones named (the served release and the
+    one it replaced) and removes the rest, though this server had held them."""
+    versions = []
+    for edit in range(3):
+        data_copy[0].write_text(data_copy[0].read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        versions.append(cache.get(data_copy).path)
+    assert cache.prune(keep={versions[-1]}) == []  # all three are held by this server
+    assert cache.keep_only({versions[1], versions[2]}) == [versions[0]]
+    assert entries(cache) == sorted(v.name for v in versions[1:])
+    assert cache.get(data_copy).path == versions[2]  # still held: opened again, not rebuilt
+
+
 def test_prune_leaves_what_another_server_serves_or_builds(cache, data_copy):
     """Two servers on one cache directory: one's start must not delete the other's store."""
     theirs = cache.get(data_copy)
@@ -276,3 +289,48 @@ def test_the_disk_store_holds_every_quad_parsed_and_the_union_copy(cache, tmp_pa
     data.write_text(DISTINCT_TRIPLES, encoding="utf-8")
     distinct = cache.get([data], ontology=[])
     assert len(distinct.open()) == distinct.quads == 5
+
+
+def test_a_serving_process_that_reloads_keeps_two_entries_in_its_cache(tmp_path, data_copy):
+    """`kzgraph serve` with changing files: each release's entry is built, and the ones older
+    than the release it replaced are removed while it runs, not only at its next start."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = tmp_path / "served-cache"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kzgraph", "serve", *map(str, data_copy), "--port", str(port),
+         "--store-cache", str(root), "--reload-interval", "0.2", "--readiness", "loaded",
+         "--query-workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def version(deadline: float, other_than: str | None = None) -> str:
+        while time.monotonic() < deadline:
+            assert server.poll() is None, "the server stopped"
+            try:
+                found = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()["version"]
+                if found != other_than:
+                    return found
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("no new release in time")
+
+    try:
+        served = [version(time.monotonic() + 60)]
+        for edit in range(3):
+            data_copy[0].write_text(data_copy[0].read_text(encoding="utf-8")
+                                    + f'\n<urn:x:edit> <urn:x:n> "{edit}" .\n', encoding="utf-8")
+            served.append(version(time.monotonic() + 60, other_than=served[-1]))
+        assert len(set(served)) == 4
+        built = [p for p in root.iterdir() if not p.name.startswith(".")]
+        assert len(built) == 2  # the release in service and the one it replaced
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

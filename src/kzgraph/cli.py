@@ -260,6 +260,17 @@ def run_serve(args: argparse.Namespace) -> None:
     release = rebuild(starting=True)
     cache.prune(keep={release.entry.path})
     app = create_app(release, settings, sources=sources, rebuild=rebuild)
+    in_service = [release.entry.path]  # the served release's entry, and the one it replaced
+
+    def prune_replaced(source: str, new: Release | None) -> None:
+        """After a swap, the older entries are let go and removed: the replaced release's is
+        kept, since requests begun before the swap may still read it. Runs under the swap lock,
+        so no reload is building meanwhile."""
+        if new is not None:
+            in_service[:] = [*in_service[-1:], *([new.entry.path] if new.entry else [])]
+            cache.keep_only(set(in_service))
+
+    app.state.releases.listeners.append(prune_replaced)
     # What was loaded lives as long as the server: keep the collector from rescanning its
     # objects on every few requests (it cost ~10 ms per request at 100k quads in rdflib).
     gc.collect()

@@ -24,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -92,6 +93,8 @@ class StoreCache:
     def __init__(self, root: Path | str | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_dir()
         self._held: dict[Path, int] = {}  # entry → the descriptor holding its shared lock
+        # A reload builds in one thread while the previous one's pruning may run in another.
+        self._held_lock = threading.Lock()
 
     def get(self, data: Sequence[Path | str] | None = None,
             ontology: Sequence[Path | str] | None = None) -> BuiltStore:
@@ -115,6 +118,10 @@ class StoreCache:
 
     def _hold(self, entry: Path) -> bool:
         """Take a shared lock on a complete entry; False if there is none."""
+        with self._held_lock:
+            return self._hold_unlocked(entry)
+
+    def _hold_unlocked(self, entry: Path) -> bool:
         if entry in self._held:
             return True
         if not (entry / "meta.json").is_file():
@@ -131,9 +138,19 @@ class StoreCache:
 
     def release(self) -> None:
         """Let go of every entry held (a stopping server)."""
-        for descriptor in self._held.values():
-            os.close(descriptor)
-        self._held.clear()
+        with self._held_lock:
+            for descriptor in self._held.values():
+                os.close(descriptor)
+            self._held.clear()
+
+    def keep_only(self, entries: set[Path]) -> list[Path]:
+        """Let go of the entries held but not in ``entries`` (releases no longer served), then
+        prune: a server that reloads often would otherwise keep every version until its restart.
+        The entries removed."""
+        with self._held_lock:
+            for entry in [e for e in self._held if e not in entries]:
+                os.close(self._held.pop(entry))
+        return self.prune(keep=entries)
 
     def _build(self, entry: Path, data: list[Path], ontology: list[Path]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -163,8 +180,10 @@ class StoreCache:
         removed = []
         if not self.root.is_dir():
             return removed
+        with self._held_lock:
+            held = set(self._held)
         for child in self.root.iterdir():
-            if not child.is_dir() or child in keep or child in self._held:
+            if not child.is_dir() or child in keep or child in held:
                 continue
             try:
                 descriptor = _lock(child, exclusive=True, wait=False)
