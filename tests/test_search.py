@@ -181,3 +181,37 @@ def test_match_and_score_functions():
 def test_forms_fold_and_transliterate():
     assert forms("Ұлттық ғарыш") == (("ұлттық", "ғарыш"), ("ulttyq", "garys"), ("ulttyq", "gharysh"))
     assert forms("AÏMBETOV's") == (("aimbetov", "s"),)
+
+
+def test_a_kept_index_is_opened_not_built_again(dataset, tmp_path):
+    kept = tmp_path / "search.sqlite"
+    first = SearchIndex(dataset, kept)
+    assert kept.is_file() and not list(tmp_path.glob(".*.tmp"))
+    # Opened from the file: the rows are the first build's, though this dataset has no labels.
+    from rdflib import Dataset
+    reopened = SearchIndex(Dataset(), kept)
+    assert reopened.size == first.size > 0
+    assert [(h.iri, h.label, h.match) for h in reopened.search("aimbetov").hits] == \
+        [(h.iri, h.label, h.match) for h in first.search("aimbetov").hits]
+    assert SearchIndex(Dataset()).size == 0
+
+
+def test_an_index_kept_by_another_version_or_broken_is_built_again(dataset, tmp_path):
+    import sqlite3
+
+    from rdflib import Dataset
+    kept = tmp_path / "search.sqlite"
+    SearchIndex(Dataset(), kept)
+    with sqlite3.connect(kept) as db:
+        db.execute("PRAGMA user_version = 1")  # written by another version of this module
+    assert SearchIndex(dataset, kept).search("aimbetov").total > 0
+    kept.write_bytes(b"not a database")
+    assert SearchIndex(dataset, kept).search("aimbetov").total > 0
+    assert SearchIndex(Dataset(), kept).search("aimbetov").total > 0  # rewritten
+
+
+def test_an_index_that_cannot_be_kept_still_searches(dataset, tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    index = SearchIndex(dataset, blocked / "search.sqlite")
+    assert index.search("aimbetov").total > 0

@@ -16,13 +16,19 @@ the query workers' Oxigraph and, for the differential test, in rdflib) share ``f
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import re
 import sqlite3
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
 
 from anyascii import anyascii
 from rdflib import Dataset, Literal, Namespace, URIRef
@@ -53,6 +59,8 @@ __all__ = [
 ]
 
 KZF = Namespace("https://w3id.org/kzgraph/function#")
+
+log = logging.getLogger("kzgraph.search")
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -330,21 +338,27 @@ class SearchResults:
 
 
 class SearchIndex:
-    """An in-memory SQLite FTS5 index of every label in a dataset, one row per (entity,
-    property, label); built once per version of the served data, read by many threads."""
+    """An SQLite FTS5 index of every label in a dataset, one row per (entity, property, label);
+    built once per version of the served data, read by many threads.
 
-    def __init__(self, dataset: Dataset) -> None:
-        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+    With ``file``, the index is kept there (written whole, then renamed into place) and a later
+    index of the same data opens it instead of building: a restart on a million quads skips a
+    build of several seconds. The file's name should depend on the data's version; the index's
+    own format is checked (:data:`INDEX_FORMAT`). An entity's name and types are looked up in
+    ``dataset`` when a search returns it, not for every entity beforehand.
+    """
+
+    def __init__(self, dataset: Dataset, file: Path | None = None) -> None:
+        self._dataset = dataset
         self._lock = threading.Lock()
+        self._described: dict[str, tuple[str, tuple[TypeRef, ...]]] = {}
+        self._db = _open_kept(file) if file is not None else None
+        if self._db is None:
+            self._db = _build(self._rows(dataset))
+            if file is not None:
+                _keep(self._db, file)
         self._db.create_function("kz_tier", 2, _sql_tier, deterministic=True)
-        self._db.execute(
-            "CREATE VIRTUAL TABLE labels USING fts5(folded, latin, roman, entity UNINDEXED, "
-            "text UNINDEXED, lang UNINDEXED, property UNINDEXED, forms UNINDEXED, "
-            "tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3')")
-        rows = list(self._rows(dataset))
-        self._db.executemany("INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        self.size = len(rows)
-        self._entities = {iri: _describe(dataset, URIRef(iri)) for iri in {row[3] for row in rows}}
+        self.size = self._db.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
 
     @staticmethod
     def _rows(dataset: Dataset) -> Iterator[tuple]:
@@ -375,10 +389,61 @@ class SearchIndex:
         return SearchResults(query.text, limit, rows[0][-1] if rows else 0, hits)
 
     def _hit(self, entity, text, lang, prop, tier, rank, _total) -> Hit:
-        name, types = self._entities[entity]
+        if entity not in self._described:  # two threads may both look it up: same answer
+            self._described[entity] = _describe(self._dataset, URIRef(entity))
+        name, types = self._described[entity]
         relevance = max(0.0, -rank)
         return Hit(entity, text, lang, prop, MATCH_KINDS[tier],
                    round(_TIER_WEIGHT[tier] + relevance / (1.0 + relevance), 6), name, types)
+
+
+# The kept index's layout and what its rows are made of (this module's normalisation, the
+# transliteration library): a file written by another version is built again, not trusted.
+INDEX_FORMAT = hashlib.sha256(
+    Path(__file__).read_bytes() + metadata.version("anyascii").encode()).hexdigest()[:16]
+
+_CREATE = ("CREATE VIRTUAL TABLE labels USING fts5(folded, latin, roman, entity UNINDEXED, "
+           "text UNINDEXED, lang UNINDEXED, property UNINDEXED, forms UNINDEXED, "
+           "tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3')")
+
+
+def _build(rows: Iterable[tuple]) -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:", check_same_thread=False)
+    db.execute(_CREATE)
+    db.executemany("INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    db.execute(f"PRAGMA user_version = {int(INDEX_FORMAT[:7], 16)}")
+    db.commit()
+    return db
+
+
+def _open_kept(file: Path) -> sqlite3.Connection | None:
+    """The index kept in ``file``, opened read-only; None if there is none usable."""
+    if not file.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True,
+                             check_same_thread=False)
+        if db.execute("PRAGMA user_version").fetchone()[0] == int(INDEX_FORMAT[:7], 16):
+            db.execute("SELECT COUNT(*) FROM labels").fetchone()
+            return db
+        db.close()
+    except sqlite3.Error:
+        pass
+    return None
+
+
+def _keep(db: sqlite3.Connection, file: Path) -> None:
+    """Write the index to ``file`` whole, then rename it into place; a failure only costs the
+    next start a build (e.g. a read-only cache)."""
+    partial = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    try:
+        with closing(sqlite3.connect(partial)) as copy:
+            db.backup(copy)
+        os.replace(partial, file)
+    except (OSError, sqlite3.Error) as error:
+        log.warning("search index not kept in %s: %s", file, error)
+        with suppress(OSError):
+            partial.unlink()
 
 
 # One row per entity: its best label (tier, then bm25, then the label itself), best entities first.

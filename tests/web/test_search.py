@@ -195,3 +195,20 @@ def test_search_box_in_a_browser(live_server, browser):  # noqa: F811
         for link in sorted(links):
             assert http.get(link.split("#")[0], headers={"Accept": BROWSER_ACCEPT}).status_code == 200, link
     assert console_errors(browser) == []
+
+
+def test_the_index_of_a_built_store_is_kept_in_its_cache_entry(tmp_path):
+    """A restart on the same data opens the index the first start built (seconds at 1M quads)."""
+    from kzgraph.store import StoreCache
+    from kzgraph.web.state import Release
+
+    built = StoreCache(tmp_path / "cache").get()
+    first = CurrentIndex(Served(Release.of_store(built, in_memory=True))).get()
+    assert (built.path / "search.sqlite").is_file()
+    restarted = CurrentIndex(Served(Release.of_store(StoreCache(tmp_path / "cache").get(),
+                                                     in_memory=True)))
+    kept_at = (built.path / "search.sqlite").stat().st_mtime_ns
+    again = restarted.get()
+    assert (built.path / "search.sqlite").stat().st_mtime_ns == kept_at  # opened, not rewritten
+    assert [h.iri for h in again.search("kazcosmos").hits] == [h.iri for h in first.search("kazcosmos").hits]
+    assert again.search("kazcosmos").hits[0].iri == AGENCY

@@ -41,7 +41,9 @@ class CurrentIndex:
         with self._lock:  # one build per release, even when searches arrive together
             version = self.served.version
             if self._built is None or self._built[0] != version:
-                self._built = (version, SearchIndex(self.served.dataset))
+                release = self.served.release
+                kept = release.entry.path / "search.sqlite" if release.entry is not None else None
+                self._built = (version, SearchIndex(release.dataset, kept))
             return self._built[1]
 
 
