@@ -5,6 +5,7 @@ bounded number of entries per section."""
 from __future__ import annotations
 
 import gzip
+import html
 import sys
 from pathlib import Path
 
@@ -52,6 +53,9 @@ def test_the_home_page_lists_a_bounded_number_and_says_how_many_more(big):
     section = page.split("<h2>Cosmonauts</h2>")[1].split("<h2>")[0]
     assert section.count("<li>") == HOME_LIST_LIMIT
     assert f"… and {cosmonauts - HOME_LIST_LIMIT} more" in section and "/sparql?query=" in section
+    link = html.unescape(section.split('class="more"')[1].split('href="')[1].split('"')[0])
+    listed = client.get(link, headers=CSV)
+    assert listed.status_code == 200 and len(listed.text.split()) - 1 == cosmonauts
 
 
 def test_pages_and_counts_come_from_the_store(big):

@@ -148,6 +148,18 @@ def test_home_page_lists_references_in_numeric_order(client):
     assert page.index('href="/source/article"') < positions[0]
 
 
+def test_a_long_section_links_a_query_for_all_its_entries_the_article_too(client, dataset,
+                                                                         monkeypatch):
+    from kzgraph.web import pages
+    monkeypatch.setattr(pages, "HOME_LIST_LIMIT", 5)  # the 13 references and the article: 14
+    context = pages._home_context(dataset, pages.PageView(dataset))
+    title, shown, more, query = next(s for s in context["sections"] if s[0] == "Sources")
+    assert (len(shown), more) == (5, 9)
+    listed = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+    assert listed.status_code == 200
+    assert len(listed.text.split()[1:]) == 14 and "https://w3id.org/kzgraph/source/article" in listed.text
+
+
 def test_406_when_no_representation_is_acceptable(client):
     response = client.get("/doc/resource/KazCosmos", headers={"Accept": "image/png"})
     assert response.status_code == 406

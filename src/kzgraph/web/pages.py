@@ -201,13 +201,14 @@ def _home_context(dataset: Dataset, view: PageView) -> dict:
         found = set(dataset.subjects(RDF.type, KZO.Reference)) | set(dataset.subjects(RDF.type, KZO.Article))
         return sorted(found, key=_source_order(dataset))[:HOME_LIST_LIMIT], max(0, len(found) - HOME_LIST_LIMIT)
 
-    sections = [("The agency", *instances(KZO.SpaceAgency), KZO.SpaceAgency),
-                ("Cosmonauts", *instances(KZO.Cosmonaut), KZO.Cosmonaut),
-                ("Spaceflights", *instances(KZO.CrewedSpaceflight), KZO.CrewedSpaceflight),
-                ("Satellites", *instances(KZO.CommunicationsSatellite), KZO.CommunicationsSatellite),
-                ("Sources", *sources(), KZO.Reference)]
-    sections = [(title, items, more, f"SELECT ?item WHERE {{ ?item a <{cls}> }}")
-                for title, items, more, cls in sections]
+    def of(*classes: URIRef) -> str:  # the "query them all" link's query
+        return f"SELECT ?item WHERE {{ VALUES ?class {{ {' '.join(f'<{c}>' for c in classes)} }} ?item a ?class }}"
+
+    sections = [("The agency", *instances(KZO.SpaceAgency), of(KZO.SpaceAgency)),
+                ("Cosmonauts", *instances(KZO.Cosmonaut), of(KZO.Cosmonaut)),
+                ("Spaceflights", *instances(KZO.CrewedSpaceflight), of(KZO.CrewedSpaceflight)),
+                ("Satellites", *instances(KZO.CommunicationsSatellite), of(KZO.CommunicationsSatellite)),
+                ("Sources", *sources(), of(KZO.Reference, KZO.Article))]
     counts = {
         "quads": len(dataset),
         "entities": len(set(dataset.subjects(KZO.wikidataStatus, None))),
