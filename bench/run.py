@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="time kzgraph validate on the graphs up to this many quads (0: never)")
     parser.add_argument("-o", "--output", type=Path)
     args = parser.parse_args(argv)
-    began = time.monotonic()
+    began, began_at = time.monotonic(), time.strftime("%Y-%m-%d %H:%M")
     sections = []
     with tempfile.TemporaryDirectory(prefix="kzgraph-bench-") as tmp:
         workdir = Path(tmp)
@@ -323,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             data.unlink()
             print(sections[-1], flush=True)
     took = time.monotonic() - began
-    header = (f"Benchmark run {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores "
+    header = (f"Benchmark run {began_at} on {os.cpu_count()} cores "
               f"(reps={args.reps} or {args.budget:g} s per query, clients={args.clients}, "
               f"{args.seconds:g} s throughput); the whole run took {took / 60:.1f} min\n")
     print(header)
