@@ -25,19 +25,22 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pyshacl
 from pyparsing import ParseBaseException
 from pyshacl.errors import ReportableRuntimeError
 from pyshacl.graph_abstraction import DataGraph
+from pyshacl.shapes_graph import ShapesGraph
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
 from kzgraph import paths
-from kzgraph.dataset import default_graph_triples, load_dataset, parse_file, union_graph
+from kzgraph.dataset import parse_file, union_graph
 from kzgraph.errors import DataFileError
-from kzgraph.namespaces import ONTOLOGY_GRAPH
+from kzgraph.shacl_data import ShaclData, from_dataset, read_files
+from kzgraph.shacl_engine import Engine, Found, Index, Unsupported, to_oxigraph
 
 __all__ = ["ValidationReport", "ValidationResult", "load_shapes", "locate", "validate",
            "validate_dataset"]
@@ -127,9 +130,9 @@ def validate(
     """
     files = [Path(p) for p in (data if data is not None else paths.data_files())]
     shape_files = [Path(p) for p in (shapes if shapes is not None else paths.shape_files())]
-    dataset = load_dataset(files, ontology)
+    shapes_graph = load_shapes(shape_files)
     try:
-        return validate_dataset(dataset, load_shapes(shape_files), files)
+        return _validate(read_files(files, ontology), shapes_graph, files, named_graphs_only=True)
     except (ReportableRuntimeError, ParseBaseException) as error:
         raise _unusable_shapes(shape_files, error) from None
 
@@ -153,22 +156,71 @@ def validate_dataset(dataset: Dataset, shapes_graph: Graph, files: Sequence[Path
     ``files`` locate each result (file and line); ``named_graphs_only`` adds kzgraph's rule that
     no data triple sits in the default graph.
     """
-    files = list(files)
-    merged = union_graph(dataset, _data_graph_names(dataset))
-    data_triples = len(merged)
-    merged += dataset.graph(ONTOLOGY_GRAPH)
-    data_graph = _PreparedQueries(store=merged.store, identifier=merged.identifier,
-                                  namespace_manager=merged.namespace_manager)
-    run = _run_pyshacl(data_graph, shapes_graph)
+    return _validate(from_dataset(dataset), shapes_graph, list(files), named_graphs_only)
+
+
+def _validate(data: ShaclData, shapes_graph: Graph, files: list[Path],
+              named_graphs_only: bool) -> ValidationReport:
+    index = Index(data.triples(), data.names)
+    found, rest = _run_engine(index, shapes_graph)
+    names = data.names
     for prefix, namespace in shapes_graph.namespaces():
-        data_graph.bind(prefix, namespace, override=False)
-    results = _shacl_results(run.results, data_graph, shapes_graph, files)
+        names.bind(prefix, namespace, override=False)
+    results = _shacl_results([_found_terms(f) for f in found], names, shapes_graph, files)
+    if rest is None or rest:
+        # what the engine cannot evaluate, pySHACL does (rest None: every shape)
+        run = _run_pyshacl(_rdflib_graph(index), shapes_graph, rest)
+        results += _shacl_results([_result_terms(t) for _, _, t in run.results], names,
+                                  shapes_graph, files)
+        results.sort(key=_in_file_order)
     if named_graphs_only:
-        results += _default_graph_results(dataset, files)
+        results += _default_graph_results(data.stray, files)
     return ValidationReport(
-        conforms=not results, triples=data_triples, shapes=_count_shapes(shapes_graph),
-        files=files, results=results, rdf=run.report_graph,
+        conforms=not results, triples=len(data.data), shapes=_count_shapes(shapes_graph),
+        files=files, results=results,
+        rdf=lambda: _run_pyshacl(_rdflib_graph(index), shapes_graph).report_graph(),
     )
+
+
+def _run_engine(index: Index, shapes_graph: Graph) -> tuple[list[Found], list[URIRef] | None]:
+    """The fast engine's results, and the top-level shapes it left to pySHACL: an empty list if
+    none, None if pySHACL must validate everything (a blank top-level shape it cannot use).
+    Errors in the shapes are pySHACL's, raised as it raises them."""
+    engine = Engine(ShapesGraph(shapes_graph), index, store=lambda: _oxigraph_store(index))
+    found: list[Found] = []
+    rest: list[URIRef] = []
+    with _collector_paused():
+        for shape in engine.top_level():
+            try:
+                found += engine.validate_shape(shape)
+            except Unsupported:
+                if not isinstance(shape.node, URIRef):
+                    return [], None
+                rest.append(shape.node)
+    return found, rest
+
+
+def _rdflib_graph(index: Index) -> Graph:
+    graph = _PreparedQueries()
+    for prefix, namespace in index.names.namespaces():
+        graph.bind(prefix, namespace)
+    for triple in index.triples():
+        graph.add(triple)
+    return graph
+
+
+def _oxigraph_store(index: Index) -> ox.Store:
+    """The data graph as one Oxigraph default graph (pySHACL's data graph has no named graphs)."""
+    store = ox.Store()
+    convert = lru_cache(maxsize=None)(to_oxigraph)
+    store.extend(ox.Quad(convert(s), convert(p), convert(o)) for s, p, o in index.triples())
+    return store
+
+
+def _found_terms(found: Found) -> dict[Any, Any]:
+    return {_FOCUS: found.focus, _PATH: found.path, _VALUE: found.value,
+            _MESSAGE: found.messages[0] if found.messages else None, _SHAPE: found.shape,
+            _SEVERITY: found.severity}
 
 
 class _PreparedQueries(Graph):
@@ -214,12 +266,14 @@ class _Run(pyshacl.Validator):
         return graph
 
 
-def _run_pyshacl(data_graph: Graph, shapes_graph: Graph) -> _Run:
+def _run_pyshacl(data_graph: Graph, shapes_graph: Graph,
+                 use_shapes: list[URIRef] | None = None) -> _Run:
     """Validate with pySHACL as ``pyshacl.validate(data_graph, shacl_graph=shapes_graph)`` would,
     without RDFS inference and without SHACL-AF (the shapes use none: advanced mode would only
     copy the data graph first)."""
     run = _Run(DataGraph.from_rdflib(data_graph), shacl_graph=shapes_graph,
-               options={"inference": "none", "advanced": False, "allow_warnings": True})
+               options={"inference": "none", "advanced": False, "allow_warnings": True,
+                        "use_shapes": use_shapes})
     with _collector_paused():
         run.conforms, run.results, _ = run.run()
     return run
@@ -237,10 +291,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _data_graph_names(dataset: Dataset) -> list[URIRef]:
-    return [g.identifier for g in dataset.graphs() if g.identifier != ONTOLOGY_GRAPH]
 
 
 def _load_graph(files: Sequence[Path | str]) -> Graph:
@@ -263,8 +313,7 @@ def _shacl_results(
     show_path = lru_cache(maxsize=None)(lambda path: _show_path(path, names, shapes))
     severity = lru_cache(maxsize=None)(lambda level: _show(level, shapes).rpartition(":")[2])
     found = []
-    for _, _, triples in results:
-        result = _result_terms(triples)
+    for result in results:
         focus = result.get(_FOCUS)
         where = locate(focus, files) if focus is not None else None
         found.append(ValidationResult(
@@ -277,7 +326,11 @@ def _shacl_results(
             file=where[0] if where else None,
             line=where[1] if where else None,
         ))
-    return sorted(found, key=lambda r: (str(r.file), r.line or 0, r.focus, r.path))
+    return sorted(found, key=_in_file_order)
+
+
+def _in_file_order(result: ValidationResult) -> tuple:
+    return str(result.file), result.line or 0, result.focus, result.path
 
 
 _FOCUS, _PATH, _VALUE = SH.focusNode, SH.resultPath, SH.value
@@ -293,8 +346,7 @@ def _result_terms(triples: list[tuple[Any, Any, Any]]) -> dict[Any, Any]:
     return terms
 
 
-def _default_graph_results(dataset: Dataset, files: list[Path]) -> list[ValidationResult]:
-    stray = default_graph_triples(dataset)
+def _default_graph_results(stray: Graph, files: list[Path]) -> list[ValidationResult]:
     results = []
     for subject in sorted(set(stray.subjects()), key=str):
         where = locate(subject, files)
