@@ -10,25 +10,34 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from kzgraph.config import Settings
-from kzgraph.dataset import load_dataset, union_graph
-from kzgraph.errors import (
-    DataFileError,
-    DataFileNotFound,
-    DataSyntaxError,
-    KzgraphError,
-    UsageError,
-    ValidationFailed,
-)
-from kzgraph.examples import Example, load_examples, load_wikidata_examples
-from kzgraph.export import FORMATS, export
-
-# The web stack and pySHACL are imported on first use, not with the package: a query worker
-# imports kzgraph.query.worker, and they would cost each worker ~45 MB of memory.
-_LAZY = {"create_app": "kzgraph.web", "validate": "kzgraph.validation",
-         "ValidationReport": "kzgraph.validation", "ValidationResult": "kzgraph.validation"}
+# Everything is imported on first use, not with the package: a query worker imports
+# kzgraph.query.worker, and rdflib, the web stack and pySHACL would cost each worker ~70 MB.
+_LAZY = {
+    "Settings": "kzgraph.config",
+    "load_dataset": "kzgraph.dataset", "union_graph": "kzgraph.dataset",
+    **{name: "kzgraph.errors" for name in ("DataFileError", "DataFileNotFound", "DataSyntaxError",
+                                           "KzgraphError", "UsageError", "ValidationFailed")},
+    "Example": "kzgraph.examples", "load_examples": "kzgraph.examples",
+    "load_wikidata_examples": "kzgraph.examples",
+    "FORMATS": "kzgraph.export", "export": "kzgraph.export",
+    "create_app": "kzgraph.web",
+    "validate": "kzgraph.validation", "ValidationReport": "kzgraph.validation",
+    "ValidationResult": "kzgraph.validation",
+}
 
 if TYPE_CHECKING:
+    from kzgraph.config import Settings
+    from kzgraph.dataset import load_dataset, union_graph
+    from kzgraph.errors import (
+        DataFileError,
+        DataFileNotFound,
+        DataSyntaxError,
+        KzgraphError,
+        UsageError,
+        ValidationFailed,
+    )
+    from kzgraph.examples import Example, load_examples, load_wikidata_examples
+    from kzgraph.export import FORMATS, export
     from kzgraph.validation import ValidationReport, ValidationResult, validate
     from kzgraph.web import create_app
 

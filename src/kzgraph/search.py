@@ -1,9 +1,10 @@
-"""Label search over the served data: one normalisation, an SQLite FTS5 index, SPARQL functions.
+"""Label search over the served data: an SQLite FTS5 index, and the SPARQL functions in rdflib.
 
-Names are found across scripts and spellings: case and diacritics are folded (``AÏMBETOV`` finds
-*Aimbetov*), and every label is also indexed in Latin transliteration, so a Latin query finds a
-Kazakh Cyrillic label (``ulttyq`` → *Ұлттық*) and a Cyrillic query a Latin one (``Аймбетов`` →
-*Aimbetov*). Each query word may be the beginning of a word (``aimb`` → *Aimbetov*).
+Names are found across scripts and spellings (the normalisation is :mod:`kzgraph.matching`'s):
+case and diacritics are folded (``AÏMBETOV`` finds *Aimbetov*), and every label is also indexed
+in Latin transliteration, so a Latin query finds a Kazakh Cyrillic label (``ulttyq`` →
+*Ұлттық*) and a Cyrillic query a Latin one (``Аймбетов`` → *Aimbetov*). Each query word may be
+the beginning of a word (``aimb`` → *Aimbetov*).
 
 Ranking: the whole label equal to the query (``exact``) before a label that begins with it
 (``prefix``) before any other label containing every query word (``token``, ordered by FTS5's
@@ -19,22 +20,22 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import sqlite3
 import threading
-import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import closing, suppress
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from anyascii import anyascii
 from rdflib import Dataset, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SDO, SKOS
 
+from kzgraph import matching
 from kzgraph.errors import BadRequest
+from kzgraph.matching import (KZF_NAMESPACE, MATCH_KINDS, MAX_QUERY_LENGTH, TIER_WEIGHT, Query,
+                              columns, distinct_forms, fold, forms, match, oxigraph_functions,
+                              score, tokens)
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -58,216 +59,15 @@ __all__ = [
     "tokens",
 ]
 
-KZF = Namespace("https://w3id.org/kzgraph/function#")
+KZF = Namespace(KZF_NAMESPACE)
 
 log = logging.getLogger("kzgraph.search")
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-MAX_QUERY_LENGTH = 200   # characters: names are short; this bounds the FTS expression too
-MAX_QUERY_WORDS = 12
 
 # Label properties whatever the ontology says; their sub-properties in the data are added.
 BASE_LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, SDO.name)
-
-MATCH_KINDS = ("exact", "prefix", "token")  # by tier: 0, 1, 2
-_TIER_WEIGHT = {0: 3.0, 1: 2.0, 2: 1.0}
-
-# Kazakh Cyrillic → the Kazakh Latin alphabet of January 2021 (the one kzo:romanizedName uses in
-# data/kazcosmos.trig: "Ūlttyq ğaryş agenttıgı"). Only the letters whose Latin form is fixed by
-# that alphabet are listed; the letters of Russian loanwords (ё ц ч щ ъ ь э ю я) are left to
-# anyascii's general romanization. The result is then folded to ASCII like everything else.
-_KAZAKH_LATIN = str.maketrans({
-    "а": "a", "ә": "ä", "б": "b", "в": "v", "г": "g", "ғ": "ğ", "д": "d", "е": "e", "ж": "j",
-    "з": "z", "и": "i", "й": "i", "к": "k", "қ": "q", "л": "l", "м": "m", "н": "n", "ң": "ñ",
-    "о": "o", "ө": "ö", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ұ": "ū", "ү": "ü",
-    "ф": "f", "х": "h", "һ": "h", "ш": "ş", "ы": "y", "і": "ı",
-})
-# Apostrophes and quotes that romanization produces (ъ, ь → ') would split words: drop them.
-_ROMANIZATION_MARKS = re.compile(r"['\"`ʹʺ’]")
-
-
-# --- normalisation: shared by the index, the query parser and the SPARQL functions -----------
-
-def fold(text: str) -> str:
-    """Case- and diacritic-free text: casefolded, decomposed, combining marks dropped."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
-
-
-def tokens(text: str) -> tuple[str, ...]:
-    """The folded words of ``text``: runs of letters and digits, as SQLite's unicode61 splits."""
-    return tuple(_words(fold(text)))
-
-
-def _words(text: str) -> Iterator[str]:
-    return _runs(text, "LN")
-
-
-def _runs(text: str, kinds: str) -> Iterator[str]:
-    """Maximal runs of characters whose Unicode category starts with one of ``kinds`` (letters,
-    numbers, marks…) or is private use."""
-    word: list[str] = []
-    for char in text:
-        category = unicodedata.category(char)
-        if category[0] in kinds or category == "Co":
-            word.append(char)
-        elif word:
-            yield "".join(word)
-            word = []
-    if word:
-        yield "".join(word)
-
-
-def kazakh_latin(text: str) -> str:
-    """``text`` with Kazakh Cyrillic in the 2021 Kazakh Latin alphabet, then in ASCII."""
-    return _romanized(text.casefold().translate(_KAZAKH_LATIN))
-
-
-def _romanized(text: str) -> str:
-    # Character by character, so that only marks romanization adds are dropped, not the
-    # apostrophes written in the text ("Aimbetov's" keeps its two words).
-    return "".join(char if char.isascii() else _ROMANIZATION_MARKS.sub("", anyascii(char)) for char in text)
-
-
-def forms(text: str) -> tuple[tuple[str, ...], ...]:
-    """The distinct word sequences a text is found by (see ``columns``)."""
-    return _unique(columns(text))
-
-
-def columns(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """The index's three columns for a text: its words folded as written, in Kazakh Latin, and
-    romanized by anyascii (Cyrillic ``ғарыш`` → ``garys``, ``gharysh``; Latin text is unchanged)."""
-    return tokens(text), tokens(kazakh_latin(text)), tokens(_romanized(text))
-
-
-def _unique(items: Iterable[tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
-    return tuple(dict.fromkeys(item for item in items if item))
-
-
-@dataclass(frozen=True)
-class Query:
-    """A parsed search query: per word, the phrases it may match (its ``forms``: folded,
-    Kazakh Latin, romanized), the last word of each a prefix; and the whole query's forms."""
-
-    text: str
-    words: tuple[tuple[tuple[str, ...], ...], ...]
-    whole: tuple[tuple[str, ...], ...]
-
-    @classmethod
-    def parse(cls, text: str) -> "Query":
-        """Raises BadRequest, with what to change, for text that cannot be searched."""
-        text = (text or "").strip()
-        if not text:
-            raise BadRequest("the search text is empty: give a name or a word to look for, e.g. q=KazSat")
-        if len(text) > MAX_QUERY_LENGTH:
-            raise BadRequest(f"the search text is {len(text)} characters long; at most "
-                             f"{MAX_QUERY_LENGTH} are searched")
-        raw_words = list(_raw_words(text))
-        if not raw_words:
-            raise BadRequest("the search text has no letters or digits to look for")
-        if len(raw_words) > MAX_QUERY_WORDS:
-            raise BadRequest(f"the search text has {len(raw_words)} words; at most "
-                             f"{MAX_QUERY_WORDS} are searched")
-        words = tuple(forms(word) for word in raw_words)
-        return cls(text, tuple(w for w in words if w), forms(text))
-
-    def fts(self) -> str:
-        """The FTS5 MATCH expression: every word, as any of its phrases, prefix-matched, in any
-        of the three columns (so exactly what ``matches`` accepts).
-
-        Phrases are quoted strings of letters and digits only, so nothing the user typed can be
-        read as FTS5 syntax.
-        """
-        def phrase(words: tuple[str, ...]) -> str:
-            return '"' + " ".join(words).replace('"', '""') + '" *'
-
-        return " AND ".join("(" + " OR ".join(phrase(a) for a in alternatives) + ")"
-                            for alternatives in self.words)
-
-    def matches(self, text_forms: tuple[tuple[str, ...], ...]) -> bool:
-        """Whether every query word occurs (as a prefix) in some form of the label."""
-        return all(any(_contains(form, phrase) for phrase in alternatives for form in text_forms)
-                   for alternatives in self.words)
-
-    def tier(self, text_forms: Iterable[tuple[str, ...]]) -> int:
-        """0: a form of the label equals a form of the query; 1: begins with one; 2: otherwise."""
-        text_forms = tuple(text_forms)
-        if any(form in self.whole for form in text_forms):
-            return 0
-        if any(_begins_with(form, whole) for form in text_forms for whole in self.whole):
-            return 1
-        return 2
-
-
-def _raw_words(text: str) -> Iterator[str]:
-    """Words as typed (marks kept, so each word is transliterated from what the user wrote)."""
-    return _runs(unicodedata.normalize("NFC", text), "LNM")
-
-
-def _begins_with(form: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
-    """``form`` starts with ``phrase``, its last word as a prefix (FTS5's ``"a b" *``)."""
-    n = len(phrase)
-    return len(form) >= n and form[:n - 1] == phrase[:-1] and form[n - 1].startswith(phrase[-1])
-
-
-def _contains(form: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
-    return any(_begins_with(form[i:], phrase) for i in range(len(form) - len(phrase) + 1))
-
-
-# --- the SPARQL functions --------------------------------------------------------------------
-
-@lru_cache(maxsize=256)
-def _parsed(text: str) -> Query | None:
-    try:
-        return Query.parse(text)
-    except BadRequest:
-        return None
-
-
-def match(text: str, query: str) -> bool | None:
-    """``kzf:match``: whether ``text`` is found by ``query`` as the index would find it; None
-    (a SPARQL error, so FILTER drops the row) when the query cannot be searched."""
-    parsed = _parsed(query)
-    return None if parsed is None else parsed.matches(forms(text))
-
-
-def score(text: str, query: str) -> float | None:
-    """``kzf:score``: 3 exact, 2 prefix, 1 other match, plus a share in [0, 1) that grows as the
-    query covers more of the text; 0.0 without a match; None when the query cannot be searched."""
-    parsed = _parsed(query)
-    if parsed is None:
-        return None
-    text_forms = forms(text)
-    if not parsed.matches(text_forms):
-        return 0.0
-    coverage = len(parsed.words) / (max(len(f) for f in text_forms) + 1)
-    return _TIER_WEIGHT[parsed.tier(text_forms)] + min(coverage, 0.999)
-
-
-@lru_cache(maxsize=1)
-def oxigraph_functions() -> dict:
-    """``custom_functions`` for pyoxigraph's ``Store.query``: kzf:match and kzf:score."""
-    import pyoxigraph
-
-    boolean = pyoxigraph.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
-    double = pyoxigraph.NamedNode("http://www.w3.org/2001/XMLSchema#double")
-
-    def strings(*terms):
-        return [t.value for t in terms] if all(isinstance(t, pyoxigraph.Literal) for t in terms) else None
-
-    def match_function(text, query):
-        args = strings(text, query)
-        found = None if args is None else match(*args)
-        return None if found is None else pyoxigraph.Literal("true" if found else "false", datatype=boolean)
-
-    def score_function(text, query):
-        args = strings(text, query)
-        value = None if args is None else score(*args)
-        return None if value is None else pyoxigraph.Literal(repr(value), datatype=double)
-
-    return {pyoxigraph.NamedNode(str(KZF.match)): match_function,
-            pyoxigraph.NamedNode(str(KZF.score)): score_function}
 
 
 def register_rdflib_functions() -> None:
@@ -375,7 +175,7 @@ class SearchIndex:
                 if not any(text_columns):
                     continue
                 yield (*(" ".join(words) for words in text_columns), str(entity), str(label),
-                       label.language, str(prop), "\n".join(" ".join(f) for f in _unique(text_columns)))
+                       label.language, str(prop), "\n".join(" ".join(f) for f in distinct_forms(text_columns)))
 
     def search(self, text: str, limit: int = DEFAULT_LIMIT) -> SearchResults:
         """The entities whose labels match ``text``, best first; BadRequest for unusable input."""
@@ -394,13 +194,14 @@ class SearchIndex:
         name, types = self._described[entity]
         relevance = max(0.0, -rank)
         return Hit(entity, text, lang, prop, MATCH_KINDS[tier],
-                   round(_TIER_WEIGHT[tier] + relevance / (1.0 + relevance), 6), name, types)
+                   round(TIER_WEIGHT[tier] + relevance / (1.0 + relevance), 6), name, types)
 
 
-# The kept index's layout and what its rows are made of (this module's normalisation, the
+# The kept index's layout and what its rows are made of (this module, the normalisation's, the
 # transliteration library): a file written by another version is built again, not trusted.
 INDEX_FORMAT = hashlib.sha256(
-    Path(__file__).read_bytes() + metadata.version("anyascii").encode()).hexdigest()[:16]
+    Path(__file__).read_bytes() + Path(matching.__file__).read_bytes()
+    + metadata.version("anyascii").encode()).hexdigest()[:16]
 
 _CREATE = ("CREATE VIRTUAL TABLE labels USING fts5(folded, latin, roman, entity UNINDEXED, "
            "text UNINDEXED, lang UNINDEXED, property UNINDEXED, forms UNINDEXED, "

@@ -15,7 +15,7 @@ from kzgraph.memory import give_back_memory
 from kzgraph.query.inspect import names_default_graphs, service_iri_spans
 from kzgraph.query.service_guard import ServiceFailure, ServiceGuard
 from kzgraph.query.union import materialize_union
-from kzgraph.search import oxigraph_functions
+from kzgraph.matching import oxigraph_functions
 
 __all__ = ["Job", "StoreFiles", "die_with_the_server", "serve_jobs"]
 
