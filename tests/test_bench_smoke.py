@@ -63,3 +63,23 @@ def test_stock_rdflib_endpoint_is_left_out_above_100k_quads_unless_asked():
     assert bench.left_out(100_000, args) == ""
     args.every_peer_every_size = True
     assert bench.peers_for(1_000_000, args) == ["oxigraph", "kzgraph", "rdflib-endpoint"]
+
+
+def test_throughput_is_measured_by_each_load_generator_installed(tmp_path):
+    import shutil
+
+    import pytest
+    bench = load_bench()
+    data = tmp_path / "small.nq"
+    data.write_text(bench.generate(200), encoding="utf-8")
+    process, url, _ = bench.start("oxigraph", data, tmp_path, timeout=60)
+    try:
+        assert bench.throughput(url, clients=2, seconds=0.5, generator="python") > 0
+        if shutil.which("wrk") is None:
+            pytest.skip("wrk is not installed (apt install wrk)")
+        assert bench.throughput(url, clients=2, seconds=0.5, generator="wrk") > 0
+        with pytest.raises(RuntimeError, match="wrk"):  # refused requests are not throughput
+            bench.throughput(url.replace("/query", "/nowhere"), clients=2, seconds=0.5,
+                             generator="wrk")
+    finally:
+        bench.stop(process)
