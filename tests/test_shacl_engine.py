@@ -122,6 +122,8 @@ def test_linked_synthetic_graph_breaks_the_sparql_shapes(tmp_path):
 @pytest.mark.parametrize("query, safe", [
     ("SELECT $this ?x WHERE { $this <urn:p> ?x }", True),
     ("SELECT $this (COUNT(?x) AS ?n) WHERE { $this <urn:p> ?x } GROUP BY $this", True),
+    ("SELECT $this ?n (COUNT(DISTINCT ?f) AS ?c) WHERE { $this <urn:p> ?n OPTIONAL { $this <urn:q> ?f } }"
+     " GROUP BY $this ?n HAVING (COUNT(DISTINCT ?f) > ?n)", True),        # as kzsh:FlightCountShape
     ("SELECT ?x WHERE { $this <urn:p> ?x }", False),                        # $this not projected
     ("SELECT $this (COUNT(?x) AS ?n) WHERE { $this <urn:p> ?x }", False),   # one group for all
     ("SELECT $this WHERE { OPTIONAL { $this <urn:p> ?x } }", False),        # may stay unbound

@@ -460,7 +460,7 @@ def _message(component: Any, message: Any, bound_vars: Any) -> str:
 # --- SPARQL helpers ----------------------------------------------------------------------
 
 _SAFE_NODES = {"SelectQuery", "Project", "Distinct", "Reduced", "Filter", "Join", "LeftJoin",
-               "BGP", "Extend", "Group", "AggregateJoin", "OrderBy"}
+               "BGP", "Extend", "Group", "AggregateJoin", "OrderBy", "TrueFilter"}
 
 
 def sparql_bulk_safe(algebra: Any) -> bool:

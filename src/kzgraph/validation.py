@@ -312,10 +312,12 @@ def _shacl_results(
     shape_name = lru_cache(maxsize=None)(lambda shape: _shape_name(shape, shapes))
     show_path = lru_cache(maxsize=None)(lambda path: _show_path(path, names, shapes))
     severity = lru_cache(maxsize=None)(lambda level: _show(level, shapes).rpartition(":")[2])
+    files = [Path(p) for p in files]
+    where_is = lru_cache(maxsize=None)(lambda node: locate(node, files))
     found = []
     for result in results:
         focus = result.get(_FOCUS)
-        where = locate(focus, files) if focus is not None else None
+        where = where_is(focus) if focus is not None else None
         found.append(ValidationResult(
             focus=show(focus),
             path=show_path(result.get(_PATH)),
@@ -398,9 +400,10 @@ def locate(node: object, files: Sequence[Path]) -> tuple[Path, int] | None:
     if not isinstance(node, URIRef):
         return None
     for path in files:
-        line = _term_lines(Path(path)).get(str(node))
+        path = path if isinstance(path, Path) else Path(path)
+        line = _term_lines(path).get(str(node))
         if line:
-            return Path(path), line
+            return path, line
     return None
 
 
