@@ -52,6 +52,9 @@ class Measured:
     latency: dict[str, tuple[float, float]] = field(default_factory=dict)  # query -> (median, p95)
     errors: dict[str, str] = field(default_factory=dict)
     throughput: float = float("nan")
+    # The lookup's median and p99 seen by wrk on one connection: the server's own fixed cost,
+    # without the ~0.2 ms a Python client adds to every request (httpx, in ``latency``).
+    lookup_wrk: tuple[float, float] = (float("nan"), float("nan"))
 
 
 def free_port() -> int:
@@ -185,17 +188,31 @@ def throughput_wrk(url: str, clients: int, seconds: float) -> float:
     """The same with wrk (a C load generator, two threads): Python client threads top out at a
     few thousand requests a second, below what the Oxigraph server can answer. The query goes as
     GET, which every peer takes as it takes POST."""
+    return float(_wrk(url, clients, seconds)["rate"])
+
+
+def lookup_latency_wrk(url: str, seconds: float) -> tuple[float, float]:
+    """Median and p99 of the lookup, one request at a time, as wrk sees them."""
+    found = _wrk(url, 1, seconds)
+    return found["50%"], found["99%"]
+
+
+def _wrk(url: str, clients: int, seconds: float) -> dict[str, float]:
     target = f"{url}?{urllib.parse.urlencode({'query': QUERIES['lookup']})}"
     # wrk takes whole seconds, and no more threads than connections.
     run = subprocess.run(["wrk", "-t", str(min(2, clients)), "-c", str(clients),
-                          "-d", f"{max(1, round(seconds))}s",
+                          "-d", f"{max(1, round(seconds))}s", "--latency",
                           "-H", f"Accept: {ACCEPT['Accept']}", target],
                          capture_output=True, text=True, timeout=seconds + 60)
     failed = re.search(r"Non-2xx or 3xx responses: (\d+)", run.stdout)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", run.stdout)
     if run.returncode != 0 or failed or rate is None:
         raise RuntimeError(f"wrk: {(run.stdout + run.stderr).strip()[-200:]}")
-    return float(rate.group(1))
+    found = {"rate": float(rate.group(1))}
+    for percentile, value, unit in re.findall(r"^\s+(50%|99%)\s+([\d.]+)(us|ms|s)\s*$",
+                                              run.stdout, re.MULTILINE):
+        found[percentile] = float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[unit]
+    return found
 
 
 def measure_server(peer: str, data: Path, workdir: Path, args) -> Measured:
@@ -210,6 +227,8 @@ def measure_server(peer: str, data: Path, workdir: Path, args) -> Measured:
                 except (RuntimeError, httpx.HTTPError) as error:
                     result.errors[name] = str(error)[:80]
         result.throughput = throughput(url, args.clients, args.seconds, args.load_generator)
+        if args.load_generator == "wrk":
+            result.lookup_wrk = lookup_latency_wrk(url, args.seconds)
         result.rss_mib = max(result.rss_mib, tree_rss_mib(process.pid))
     finally:
         stop(process)
@@ -258,15 +277,20 @@ def report(size: int, results: list[Measured], validate_s: float | None, shipped
     title = ("### The shipped graph (the synthetic queries find little or nothing in it: they "
              "measure each peer's fixed cost)" if shipped else f"### {size:,} quads")
     lines = [title, "",
-             "| peer | load s | restart s | RSS MiB | throughput req/s | load ÷ Oxigraph | "
-             "restart ÷ Oxigraph | RSS ÷ Oxigraph | throughput ÷ Oxigraph |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| peer | load s | restart s | RSS MiB | throughput req/s | lookup µs, wrk (p99) | "
+             "load ÷ Oxigraph | restart ÷ Oxigraph | RSS ÷ Oxigraph | throughput ÷ Oxigraph | "
+             "lookup, wrk ÷ Oxigraph |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
+        median, p99 = r.lookup_wrk
         lines.append(f"| {r.peer} | {r.load_s:.2f} | {r.warm_load_s:.2f} | {r.rss_mib:.0f} | "
-                     f"{r.throughput:.0f} | {ratio(r.load_s, reference.load_s)} | "
+                     f"{r.throughput:.0f} | {_microseconds(median, p99)} | "
+                     f"{ratio(r.load_s, reference.load_s)} | "
                      f"{ratio(r.warm_load_s, reference.warm_load_s)} | "
-                     f"{ratio(r.rss_mib, reference.rss_mib)} | {ratio(r.throughput, reference.throughput)} |")
-    lines += ["", "| query | " + " | ".join(f"{r.peer} median ms (p95)" for r in results)
+                     f"{ratio(r.rss_mib, reference.rss_mib)} | {ratio(r.throughput, reference.throughput)} | "
+                     f"{ratio(median, reference.lookup_wrk[0])} |")
+    lines += ["", "Each query, one request at a time from a Python client (httpx):", "",
+              "| query | " + " | ".join(f"{r.peer} median ms (p95)" for r in results)
               + " | " + " | ".join(f"{r.peer} ÷ Oxigraph" for r in results if r is not reference) + " |",
               "|---|" + "---|" * (2 * len(results) - 1)]
     for name in QUERIES:
@@ -277,6 +301,10 @@ def report(size: int, results: list[Measured], validate_s: float | None, shipped
     if validate_s is not None:
         lines += ["", f"`kzgraph validate` on this graph: {validate_s:.1f} s"]
     return "\n".join(lines) + "\n"
+
+
+def _microseconds(median: float, p99: float) -> str:
+    return "–" if median != median else f"{median * 1e6:.0f} ({p99 * 1e6:.0f})"
 
 
 def _latency_cell(result: Measured, name: str) -> str:

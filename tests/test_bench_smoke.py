@@ -2,6 +2,7 @@
 
 import argparse
 import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,8 @@ def test_benchmark_smoke_run_reports_every_query_for_kzgraph_and_oxigraph(tmp_pa
     for peer in ("oxigraph", "kzgraph", "kzgraph-nocache", "kzgraph-disk"):
         cells = next(line for line in table.splitlines() if line.startswith(f"| {peer} |")).split("|")
         assert float(cells[2]) > 0 and float(cells[3]) > 0  # load and restart were measured
+        if shutil.which("wrk"):  # the default load generator where installed
+            assert float(cells[5]) > 0 and float(cells[6].split("(")[0]) > 0  # req/s, lookup µs
     assert "`kzgraph validate` on this graph:" in table  # 1,000 quads: under --validate-up-to
     assert "the whole run took" in table.splitlines()[0]
 
