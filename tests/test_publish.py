@@ -220,3 +220,73 @@ def oxigraph_put(server: OxigraphServer, graph: str, turtle: bytes) -> None:
     response = httpx.put(server.store_url, params={"graph": graph}, content=turtle,
                          headers={"Content-Type": "text/turtle"})
     assert response.status_code in (200, 201, 204), response.text
+
+
+def canonical(payload: bytes) -> list[str]:
+    """N-Triples as a sorted list of lines, written by one Oxigraph store: rdflib and Oxigraph
+    write some typed literals differently (``+00:00`` / ``Z``), equal as values."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(payload, format=ox.RdfFormat.N_TRIPLES)
+    return sorted(store.dump(format=ox.RdfFormat.N_QUADS).decode().splitlines())
+
+
+@pytest.mark.parametrize("mode", ["union", "own"])
+def test_the_built_store_sends_what_the_rdflib_dataset_sends(dataset, tmp_path, mode):
+    from kzgraph.store import StoreCache
+
+    built = StoreCache(tmp_path / "cache").get()
+    from_rdflib, from_store = uploads(dataset, mode), uploads(built, mode)
+    assert [(u.graph, u.triples) for u in from_store] == [(u.graph, u.triples) for u in from_rdflib]
+    for mine, theirs in zip(from_store, from_rdflib):
+        assert canonical(mine.payload) == canonical(theirs.payload), mine.label
+
+
+def test_the_built_store_of_graphs_without_shared_triples_sends_their_union(tmp_path):
+    """No triple in two graphs: the store has no union copy, and the default graph sent is every
+    graph's triples, the default graph's own too."""
+    from kzgraph.store import StoreCache
+
+    data = tmp_path / "distinct.trig"
+    data.write_text("<http://e/s> <http://e/p> 0 .\n"
+                    "<http://e/g1> { <http://e/s> <http://e/p> 1 . <http://e/s> <http://e/p> 2 . }\n"
+                    "<http://e/g2> { <http://e/s> <http://e/p> 3 . }\n", encoding="utf-8")
+    built = StoreCache(tmp_path / "cache").get([data], ontology=[])
+    assert not built.union_copied
+    plan = uploads(built)
+    named = [(u.graph, u.triples) for u in plan[:-1]]
+    assert named[:2] == [("http://e/g1", 2), ("http://e/g2", 1)]
+    assert [g for g, _ in named[2:]] == [KZG + "index"]  # the claim index kzgraph adds
+    assert (plan[-1].graph, plan[-1].triples) == (None, 1 + sum(n for _, n in named))
+    own = b'<http://e/s> <http://e/p> "0"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+    assert canonical(plan[-1].payload) == canonical(own + b"".join(u.payload for u in plan[:-1]))
+    assert [(u.graph, u.triples) for u in uploads(built, "own")][-1] == (None, 1)
+
+
+def test_a_built_store_is_published_and_verified(tmp_path, oxigraph, dataset):
+    from kzgraph.store import StoreCache
+
+    built = StoreCache(tmp_path / "cache").get()
+    report = publish(built, PublishOptions(oxigraph.store_url, oxigraph.query_url))
+    assert all(c.sent == c.stored for c in report.counts)
+    assert oxigraph.graphs() == set(named_graphs(dataset))
+    assert oxigraph.count() == len(union_graph(dataset))
+
+
+def test_cli_publishes_from_the_store_cache_and_without_one(oxigraph, tmp_path, dataset):
+    """`publish` writes the graphs from the store `serve` builds; a cache it cannot write only
+    costs it loading the data with rdflib, which sends the same."""
+    cache = tmp_path / "cache"
+    result = kzgraph("publish", "--to", oxigraph.store_url, "--query-url", oxigraph.query_url,
+                     env={"KZGRAPH_STORE_CACHE": str(cache)})
+    assert result.returncode == 0, result.stderr
+    assert [p for p in cache.iterdir() if not p.name.startswith(".")]  # the built store
+    assert oxigraph.graphs() == set(named_graphs(dataset))
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    result = kzgraph("publish", "--to", oxigraph.store_url, "--query-url", oxigraph.query_url,
+                     env={"KZGRAPH_STORE_CACHE": str(blocked / "cache")})
+    assert result.returncode == 0, result.stderr
+    assert "loading the data with rdflib instead" in result.stderr and "Traceback" not in result.stderr
+    assert oxigraph.count() == len(union_graph(dataset))

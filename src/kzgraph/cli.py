@@ -26,6 +26,7 @@ from kzgraph.errors import (
     KzgraphError,
     LinkRejected,
     PublishMismatch,
+    StoreCacheError,
     StoreError,
     UsageError,
     ValidationFailed,
@@ -227,12 +228,24 @@ def run_publish(args: argparse.Namespace) -> None:
     options = PublishOptions(args.to, args.query_url, args.default_graph, args.prune,
                              args.prune_under, args.timeout, args.retries)
     settings = Settings.from_env(data_dir=args.data_dir)
-    dataset = load_served(settings.data_directory, args.paths or None)
-    report = publish(dataset, options, auth_from_env(ENV_PREFIX), _progress())
+    report = publish(_publishable(settings, args.paths or None), options,
+                     auth_from_env(ENV_PREFIX), _progress())
     for graph in report.pruned:
         print(f"kzgraph: deleted <{graph}>, which the data no longer has")
     print(f"kzgraph: published {len(report.counts)} graphs ({sum(c.sent for c in report.counts)} "
           f"triples) to {args.to}; the store holds every one in full")
+
+
+def _publishable(settings: Settings, data: Sequence[str] | None):
+    """The served files as the store `serve` builds (written by Oxigraph, seconds at a million
+    quads), else, where the store cache cannot be written, loaded with rdflib."""
+    from kzgraph.store import StoreCache
+
+    try:
+        return build_served(settings.data_directory, data, StoreCache(settings.store_cache or None))
+    except StoreCacheError as error:
+        print(f"kzgraph: {error}; loading the data with rdflib instead", file=sys.stderr)
+        return load_served(settings.data_directory, data)
 
 
 def run_serve(args: argparse.Namespace) -> None:
