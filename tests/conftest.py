@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 
 from kzgraph import Settings, create_app, load_dataset
+from kzgraph.web.protocol import HTTP_PROTOCOL
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ARTICLE = SHARED / "source" / "kazcosmos-article.txt"
@@ -51,9 +52,9 @@ class LiveServer:
     def __init__(self, app) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        # h11, as `kzgraph serve` runs (it caps request heads; httptools does not)
+        # the protocol `kzgraph serve` runs (httptools, with a cap on request heads)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                http="h11")
+                                http=HTTP_PROTOCOL)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

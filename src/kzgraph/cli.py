@@ -253,6 +253,7 @@ def run_serve(args: argparse.Namespace) -> None:
 
     from kzgraph.store import StoreCache
     from kzgraph.web import create_app
+    from kzgraph.web.protocol import HTTP_PROTOCOL
     from kzgraph.web.state import Release
 
     overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(Settings)}
@@ -295,9 +296,8 @@ def run_serve(args: argparse.Namespace) -> None:
                 access_log=settings.access_log == "text",
                 forwarded_allow_ips=settings.forwarded_allow_ips,
                 limit_concurrency=settings.max_connections,
-                # h11, not httptools even where installed: h11 caps a request head at 16 KiB
-                # (431 beyond); uvicorn's httptools protocol takes a header of any size.
-                http="h11")
+                # httptools (faster than h11), with h11's 16 KiB cap on request heads kept
+                http=HTTP_PROTOCOL)
 
 
 def configure_access_log(kind: str) -> None:

@@ -65,8 +65,8 @@ def test_the_same_accept_header_gives_each_query_form_its_own_format(client: htt
 
 
 def test_a_query_string_that_is_not_utf8_is_a_clear_error(dataset):
-    """h11 refuses such a request line itself; another ASGI server may pass it on. Starlette's
-    URL decoding raised UnicodeDecodeError there: a 500."""
+    """kzgraph's HTTP parser (httptools) refuses such a request line itself; another ASGI server
+    may pass it on. Starlette's URL decoding raised UnicodeDecodeError there: a 500."""
     app = create_app(dataset, Settings(), examples=[])
     sent: list[dict] = []
 

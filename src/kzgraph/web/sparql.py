@@ -355,8 +355,8 @@ def _choose_format(shape: QueryShape, format_param: str | None, accept: str | No
 
 
 # Clients send a handful of Accept headers, and negotiating one cost as much as lexing the
-# query: the choice is kept per query form and header (64 at most; h11 caps a request head
-# at 16 KiB, so at most 1 MiB of headers).
+# query: the choice is kept per query form and header (64 at most; a request head is capped
+# at 16 KiB, see web/protocol.py, so at most 1 MiB of headers).
 @functools.lru_cache(maxsize=64)
 def _negotiated(form: str, accept: str | None) -> ResultFormat:
     by_type: dict[str, ResultFormat] = {}
