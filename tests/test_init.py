@@ -19,3 +19,16 @@ def test_a_query_worker_imports_neither_rdflib_nor_the_web_stack():
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_export_function_is_not_shadowed_by_its_module():
+    import importlib
+    import subprocess
+    import sys
+
+    importlib.import_module("kzgraph.export")
+    assert callable(kzgraph.export)
+    probe = ("import kzgraph.query.worker, kzgraph.store, kzgraph.export, kzgraph; "
+             "from kzgraph import export; print(callable(export) and callable(kzgraph.export))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "True", result.stderr

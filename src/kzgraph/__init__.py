@@ -19,11 +19,14 @@ _LAZY = {
                                            "KzgraphError", "UsageError", "ValidationFailed")},
     "Example": "kzgraph.examples", "load_examples": "kzgraph.examples",
     "load_wikidata_examples": "kzgraph.examples",
-    "FORMATS": "kzgraph.export", "export": "kzgraph.export",
     "create_app": "kzgraph.web",
     "validate": "kzgraph.validation", "ValidationReport": "kzgraph.validation",
     "ValidationResult": "kzgraph.validation",
 }
+
+# Bound now, not on first use: ``export`` is also the name of the kzgraph.export submodule, which
+# importing it later would set as this attribute. The module imports nothing heavy at its top.
+from kzgraph.export import FORMATS, export  # noqa: E402
 
 if TYPE_CHECKING:
     from kzgraph.config import Settings
@@ -37,7 +40,6 @@ if TYPE_CHECKING:
         ValidationFailed,
     )
     from kzgraph.examples import Example, load_examples, load_wikidata_examples
-    from kzgraph.export import FORMATS, export
     from kzgraph.validation import ValidationReport, ValidationResult, validate
     from kzgraph.web import create_app
 

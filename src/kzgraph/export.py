@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pyoxigraph as ox
-from rdflib import Dataset
-
-from kzgraph.dataset import union_graph
 from kzgraph.errors import UsageError
-from kzgraph.store import UnionStore
+
+if TYPE_CHECKING:
+    from rdflib import Dataset
 
 __all__ = ["FORMATS", "ExportFormat", "export"]
 
@@ -34,6 +33,13 @@ FORMATS: dict[str, ExportFormat] = {
 
 def export(dataset: Dataset, fmt: str = "turtle") -> bytes:
     """Serialize the dataset; merged formats hold every graph's triples in one graph."""
+    # Imported here: the package exports this function, and a query worker importing the
+    # package must not load rdflib.
+    import pyoxigraph as ox
+
+    from kzgraph.dataset import union_graph
+    from kzgraph.store import UnionStore
+
     try:
         spec = FORMATS[fmt]
     except KeyError:
