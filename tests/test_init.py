@@ -32,3 +32,13 @@ def test_the_export_function_is_not_shadowed_by_its_module():
              "from kzgraph import export; print(callable(export) and callable(kzgraph.export))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "True", result.stderr
+
+
+def test_the_web_server_imports_pyshacl_only_to_validate():
+    """It validates releases in a separate process; curators' writes import pySHACL when made."""
+    import subprocess
+    import sys
+
+    probe = "import sys, kzgraph.web.app, kzgraph.cli; print('pyshacl' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False", result.stderr

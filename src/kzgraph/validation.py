@@ -16,31 +16,24 @@ as pySHACL produces them; the RDF form of the report is built only when asked fo
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyoxigraph as ox
-import pyshacl
 from pyparsing import ParseBaseException
-from pyshacl.errors import ReportableRuntimeError
-from pyshacl.graph_abstraction import DataGraph
-from pyshacl.shapes_graph import ShapesGraph
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.sparql import Query
 
 from kzgraph import paths
 from kzgraph.dataset import parse_file, union_graph
 from kzgraph.errors import DataFileError
 from kzgraph.shacl_data import ShaclData, from_dataset, read_files
-from kzgraph.shacl_engine import Engine, Found, Index, Unsupported, to_oxigraph
+
+if TYPE_CHECKING:
+    from kzgraph.shacl_engine import Found
 
 __all__ = ["ValidationReport", "ValidationResult", "load_shapes", "locate", "validate",
            "validate_dataset"]
@@ -131,6 +124,8 @@ def validate(
     files = [Path(p) for p in (data if data is not None else paths.data_files())]
     shape_files = [Path(p) for p in (shapes if shapes is not None else paths.shape_files())]
     shapes_graph = load_shapes(shape_files)
+    from pyshacl.errors import ReportableRuntimeError
+
     try:
         return _validate(read_files(files, ontology), shapes_graph, files, named_graphs_only=True)
     except (ReportableRuntimeError, ParseBaseException) as error:
@@ -161,15 +156,18 @@ def validate_dataset(dataset: Dataset, shapes_graph: Graph, files: Sequence[Path
 
 def _validate(data: ShaclData, shapes_graph: Graph, files: list[Path],
               named_graphs_only: bool) -> ValidationReport:
+    from kzgraph.shacl_engine import Index
+    from kzgraph.shacl_run import rdflib_graph, run_engine, run_pyshacl
+
     index = Index(data.triples(), data.names)
-    found, rest = _run_engine(index, shapes_graph)
+    found, rest = run_engine(index, shapes_graph)
     names = data.names
     for prefix, namespace in shapes_graph.namespaces():
         names.bind(prefix, namespace, override=False)
     results = _shacl_results([_found_terms(f) for f in found], names, shapes_graph, files)
     if rest is None or rest:
         # what the engine cannot evaluate, pySHACL does (rest None: every shape)
-        run = _run_pyshacl(_rdflib_graph(index), shapes_graph, rest)
+        run = run_pyshacl(rdflib_graph(index), shapes_graph, rest)
         results += _shacl_results([_result_terms(t) for _, _, t in run.results], names,
                                   shapes_graph, files)
         results.sort(key=_in_file_order)
@@ -178,119 +176,14 @@ def _validate(data: ShaclData, shapes_graph: Graph, files: list[Path],
     return ValidationReport(
         conforms=not results, triples=len(data.data), shapes=_count_shapes(shapes_graph),
         files=files, results=results,
-        rdf=lambda: _run_pyshacl(_rdflib_graph(index), shapes_graph).report_graph(),
+        rdf=lambda: run_pyshacl(rdflib_graph(index), shapes_graph).report_graph(),
     )
-
-
-def _run_engine(index: Index, shapes_graph: Graph) -> tuple[list[Found], list[URIRef] | None]:
-    """The fast engine's results, and the top-level shapes it left to pySHACL: an empty list if
-    none, None if pySHACL must validate everything (a blank top-level shape it cannot use).
-    Errors in the shapes are pySHACL's, raised as it raises them."""
-    engine = Engine(ShapesGraph(shapes_graph), index, store=lambda: _oxigraph_store(index))
-    found: list[Found] = []
-    rest: list[URIRef] = []
-    with _collector_paused():
-        for shape in engine.top_level():
-            try:
-                found += engine.validate_shape(shape)
-            except Unsupported:
-                if not isinstance(shape.node, URIRef):
-                    return [], None
-                rest.append(shape.node)
-    return found, rest
-
-
-def _rdflib_graph(index: Index) -> Graph:
-    graph = _PreparedQueries()
-    for prefix, namespace in index.names.namespaces():
-        graph.bind(prefix, namespace)
-    for triple in index.triples():
-        graph.add(triple)
-    return graph
-
-
-def _oxigraph_store(index: Index) -> ox.Store:
-    """The data graph as one Oxigraph default graph (pySHACL's data graph has no named graphs)."""
-    store = ox.Store()
-    convert = lru_cache(maxsize=None)(to_oxigraph)
-    store.extend(ox.Quad(convert(s), convert(p), convert(o)) for s, p, o in index.triples())
-    return store
 
 
 def _found_terms(found: Found) -> dict[Any, Any]:
     return {_FOCUS: found.focus, _PATH: found.path, _VALUE: found.value,
             _MESSAGE: found.messages[0] if found.messages else None, _SHAPE: found.shape,
             _SEVERITY: found.severity}
-
-
-class _PreparedQueries(Graph):
-    """A graph that parses each SPARQL query text once. pySHACL runs an sh:sparql constraint once
-    per focus node, the same text with $this bound, and rdflib would parse and translate it every
-    time: nine tenths of the cost of such a constraint. A prepared query is what rdflib itself
-    would have made of the text (``prepareQuery`` with the same prefixes and base)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._prepared: dict[tuple, Query] = {}
-
-    def query(self, query_object: str | Query, processor: Any = "sparql", result: Any = "sparql",
-              initNs: dict | None = None, *args: Any, **kwargs: Any) -> Any:  # noqa: N803
-        if isinstance(query_object, str):
-            query_object = self._prepare(query_object, initNs, kwargs.get("base"))
-        return super().query(query_object, processor, result, initNs, *args, **kwargs)
-
-    def _prepare(self, text: str, namespaces: dict | None, base: str | None) -> Query:
-        namespaces = namespaces or dict(self.namespaces())  # as Graph.query would resolve them
-        key = (text, base, frozenset(namespaces.items()))
-        if key not in self._prepared:
-            self._prepared[key] = prepareQuery(text, initNs=namespaces, base=base)
-        return self._prepared[key]
-
-
-class _Run(pyshacl.Validator):
-    """pySHACL's validator, keeping each result as pySHACL made it (its description, node and
-    triples) rather than adding them all to an rdflib graph: at 100k results that graph cost
-    more than reading the results back out of it, and only ``report_graph`` needs it."""
-
-    results: list[tuple[str, BNode, list[tuple[Any, Any, Any]]]]
-    conforms: bool
-
-    @classmethod
-    def create_validation_report(cls, sg: Any, conforms: bool, results: list) -> tuple[list, str]:
-        return results, ""
-
-    def report_graph(self) -> Graph:
-        """The results graph ``pyshacl.validate`` would have returned."""
-        graph, _ = pyshacl.Validator.create_validation_report(self.shacl_graph, self.conforms,
-                                                               self.results)
-        return graph
-
-
-def _run_pyshacl(data_graph: Graph, shapes_graph: Graph,
-                 use_shapes: list[URIRef] | None = None) -> _Run:
-    """Validate with pySHACL as ``pyshacl.validate(data_graph, shacl_graph=shapes_graph)`` would,
-    without RDFS inference and without SHACL-AF (the shapes use none: advanced mode would only
-    copy the data graph first)."""
-    run = _Run(DataGraph.from_rdflib(data_graph), shacl_graph=shapes_graph,
-               options={"inference": "none", "advanced": False, "allow_warnings": True,
-                        "use_shapes": use_shapes})
-    with _collector_paused():
-        run.conforms, run.results, _ = run.run()
-    return run
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: pySHACL allocates millions of short-lived objects, and
-    each of the full collections they trigger walks every object of the data graph too (about a
-    quarter of the run at 100k triples). Its garbage is collected once, when the collector resumes."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load_graph(files: Sequence[Path | str]) -> Graph:
