@@ -20,6 +20,7 @@ from kzgraph.examples import Example, load_examples, load_wikidata_examples
 from kzgraph.query.cache import ResultCache
 from kzgraph.query.remote import query_executor
 from kzgraph.validation import load_shapes
+from kzgraph.web.dispatch import SparqlDispatch
 from kzgraph.web.downloads import downloads_router
 from kzgraph.web.errors import install_error_handlers
 from kzgraph.web.graph_store import graph_store_router
@@ -106,7 +107,25 @@ def create_app(
     app.state.releases = releases
     app.state.watcher = watcher
     install_error_handlers(app)
-    # The last middleware added is the outermost: CORS headers go on rate-limit refusals too.
+    cache = ResultCache(settings.cache_bytes)
+    app.state.cache = cache
+    sparql_routers = [KzgraphSparqlRouter(
+        lambda: served.dataset, pool, settings, examples, writer=writer,
+        release_version=lambda: served.release.version, cache=cache, path="/sparql",
+        title=TITLE, description=DESCRIPTION, version="0.1.0",
+        public_url=f"{settings.base_url}/sparql",
+    ), KzgraphSparqlRouter(
+        lambda: served.view, pool, settings, load_wikidata_examples(), path="/wikidata/sparql",
+        release_version=lambda: served.release.version, cache=cache,
+        dataset_name="wikidata", prefixes={k: str(v) for k, v in WIKIBASE_PREFIXES.items()},
+        dataset_note="Wikidata's vocabulary, with the Wikidata Query Service's prefixes predefined",
+        title=WIKIDATA_TITLE, description=WIKIDATA_DESCRIPTION, version="0.1.0",
+        public_url=f"{settings.base_url}/wikidata/sparql",
+    )]
+    # The last middleware added is the outermost: CORS headers go on rate-limit refusals too,
+    # and queries reach their handlers with rate limits, metrics and access log applied.
+    app.add_middleware(SparqlDispatch, routers=sparql_routers,
+                       exception_handlers=app.exception_handlers)
     app.add_middleware(OperationsMiddleware, metrics=metrics,
                        limiter=RateLimiter(settings.rate_limit_requests,
                                            settings.rate_limit_query_seconds),
@@ -115,22 +134,8 @@ def create_app(
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                        allow_credentials=False, allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type"], max_age=3600)
-    cache = ResultCache(settings.cache_bytes)
-    app.state.cache = cache
-    app.include_router(KzgraphSparqlRouter(
-        lambda: served.dataset, pool, settings, examples, writer=writer,
-        release_version=lambda: served.release.version, cache=cache, path="/sparql",
-        title=TITLE, description=DESCRIPTION, version="0.1.0",
-        public_url=f"{settings.base_url}/sparql",
-    ))
-    app.include_router(KzgraphSparqlRouter(
-        lambda: served.view, pool, settings, load_wikidata_examples(), path="/wikidata/sparql",
-        release_version=lambda: served.release.version, cache=cache,
-        dataset_name="wikidata", prefixes={k: str(v) for k, v in WIKIBASE_PREFIXES.items()},
-        dataset_note="Wikidata's vocabulary, with the Wikidata Query Service's prefixes predefined",
-        title=WIKIDATA_TITLE, description=WIKIDATA_DESCRIPTION, version="0.1.0",
-        public_url=f"{settings.base_url}/wikidata/sparql",
-    ))
+    for router in sparql_routers:
+        app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("kzgraph.web", "static")]), name="static")
     app.include_router(operations_router(releases, pool, metrics))
     app.include_router(downloads_router(served, settings.public_url.rstrip("/") or None))
