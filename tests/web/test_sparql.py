@@ -81,3 +81,22 @@ def test_a_query_string_that_is_not_utf8_is_a_clear_error(dataset):
     asyncio.run(app(request, receive, send))
     body = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
     assert sent[0]["status"] == 400 and body["error"] == "bad_request" and "UTF-8" in body["message"]
+
+
+@pytest.mark.parametrize("padding", [10, 9000, 20_000], ids=["short", "over-kept-size", "long"])
+def test_forms_are_read_alike_whether_their_reading_is_kept_or_not(client, padding):
+    """Short forms and query strings are read once and kept; longer ones are read each time.
+    Either way, and the first time as the next, the same parameters come out."""
+    query = "SELECT ?h WHERE { <https://w3id.org/kzgraph/resource/KazCosmos> " \
+            "<https://w3id.org/kzgraph/ontology#head> ?h }" + " " * padding
+    accept = {"Accept": "text/csv"}
+    for _ in range(2):
+        form = client.post("/sparql", data={"query": query, "format": "tsv"}, headers=accept)
+        assert form.status_code == 200 and form.headers["content-type"].startswith(
+            "text/tab-separated-values")
+        assert "Talgat_Musabayev" in form.text
+        both = client.post("/sparql?query=ASK%7B%7D", data={"query": query}, headers=accept)
+        assert both.status_code == 400 and "got 2" in both.json()["message"]
+        if padding < 10_000:  # request heads are capped at 16 KiB
+            url = client.get("/sparql", params={"query": query}, headers=accept)
+            assert url.status_code == 200 and "Talgat_Musabayev" in url.text
