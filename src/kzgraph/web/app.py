@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from rdflib import Dataset, Graph
 
@@ -20,6 +19,7 @@ from kzgraph.examples import Example, load_examples, load_wikidata_examples
 from kzgraph.query.cache import ResultCache
 from kzgraph.query.remote import query_executor
 from kzgraph.validation import load_shapes
+from kzgraph.web.cors import Cors
 from kzgraph.web.dispatch import SparqlDispatch
 from kzgraph.web.downloads import downloads_router
 from kzgraph.web.errors import install_error_handlers
@@ -131,7 +131,7 @@ def create_app(
                                            settings.rate_limit_query_seconds),
                        query_paths=("/sparql", "/wikidata/sparql"),
                        log_requests=settings.access_log == "json")
-    app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+    app.add_middleware(Cors, allow_origins=list(settings.cors_origins),
                        allow_credentials=False, allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type"], max_age=3600)
     for router in sparql_routers:

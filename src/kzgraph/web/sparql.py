@@ -112,14 +112,14 @@ class KzgraphSparqlRouter(SparqlRouter):
                                    "this endpoint is read-only", headers={"Allow": "GET, POST"})
         if not _values(params, "query"):
             return self.describe_service(request)
-        return await self.answer(request, _query_request(params), request.headers.get("accept"))
+        return await self.answer(request, _query_request(params), _header(request, b"accept"))
 
     @property
     def dataset(self) -> Dataset:
         return self._dataset()
 
     async def post(self, request: Request) -> Response:
-        media_type, charset = _content_type(request.headers.get("content-type"))
+        media_type, charset = _content_type(_header(request, b"content-type"))
         body = await read_body(request, self.settings.max_body_bytes, self.settings.query_timeout)
         url_params = _url_params(request)
         if media_type == DIRECT_UPDATE:
@@ -128,13 +128,13 @@ class KzgraphSparqlRouter(SparqlRouter):
             params = [*_form_params(_decode(body, charset)), *url_params]
             if _values(params, "update"):
                 return await self.update(request, params)
-            return await self.answer(request, _query_request(params), request.headers.get("accept"))
+            return await self.answer(request, _query_request(params), _header(request, b"accept"))
         if media_type == DIRECT_QUERY:
             params = list(url_params)
             if _values(params, "query"):
                 raise BadRequest("a direct POST carries the query in its body, not in ?query=")
             params.append(("query", _decode(body, charset)))
-            return await self.answer(request, _query_request(params), request.headers.get("accept"))
+            return await self.answer(request, _query_request(params), _header(request, b"accept"))
         raise UnsupportedMediaType(
             f"POST a query as {FORM} (query=...) or as {DIRECT_QUERY}; got {media_type or 'no Content-Type'}")
 
@@ -152,7 +152,7 @@ class KzgraphSparqlRouter(SparqlRouter):
         )
         answer = await self.cached(request, job, cacheable=not shape.services)
         headers = {"Vary": "Accept", "ETag": answer.etag}
-        if _matches(request.headers.get("if-none-match"), answer.etag):
+        if _matches(_header(request, b"if-none-match"), answer.etag):
             return Response(status_code=304, headers=headers)
         return Response(answer.payload, media_type=_with_charset(chosen), headers=headers)
 
@@ -234,7 +234,7 @@ class KzgraphSparqlRouter(SparqlRouter):
 
     def describe_service(self, request: Request) -> Response:
         offered = ["text/html", *SD_FORMATS]
-        chosen = negotiate(request.headers.get("accept"), offered)
+        chosen = negotiate(_header(request, b"accept"), offered)
         if chosen == "text/html":
             return self.query_ui()
         graph = service_description(self.dataset, self.endpoint_url(request),
@@ -295,6 +295,15 @@ def _site_url_of(scheme: str, server: tuple | None, host: bytes | None, root: st
     scope = {"type": "http", "scheme": scheme, "server": server, "path": "/", "root_path": root,
              "query_string": b"", "headers": [] if host is None else [(b"host", host)]}
     return str(Request(scope).base_url).rstrip("/")
+
+
+def _header(request: Request, name: bytes) -> str | None:
+    """A request header as ``request.headers.get`` gives it (the first of that name), read from
+    the scope: Starlette's lookup raised and caught a KeyError for each absent header."""
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
 
 
 def _url_params(request: Request) -> tuple[tuple[str, str], ...]:
