@@ -49,12 +49,12 @@ def free_port() -> int:
 class LiveServer:
     """A real uvicorn server in a background thread, serving an app on 127.0.0.1."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, http=HTTP_PROTOCOL) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # the protocol `kzgraph serve` runs (httptools, with a cap on request heads)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                http=HTTP_PROTOCOL)
+                                http=http)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

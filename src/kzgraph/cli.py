@@ -152,6 +152,9 @@ SETTING_HELP = {
                    "0: off",
     "max_connections": "connections served at once; beyond that 503 at once (bounds what slow "
                        "or idle clients can hold)",
+    "header_timeout": "seconds a connection has to send each request's head (request line and "
+                      "headers), from its start or the connection's; then 408 and the connection "
+                      "closes; 0: no limit",
     "query_store": "memory: each query worker loads the data in memory (fastest joins); disk: "
                    "workers read the shared on-disk store (least memory, for big graphs)",
     "store_cache": "directory of the Oxigraph stores built from the data files, by their hash: "
@@ -253,7 +256,7 @@ def run_serve(args: argparse.Namespace) -> None:
 
     from kzgraph.store import StoreCache
     from kzgraph.web import create_app
-    from kzgraph.web.protocol import HTTP_PROTOCOL
+    from kzgraph.web.protocol import http_protocol
     from kzgraph.web.state import Release
 
     overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(Settings)}
@@ -297,7 +300,7 @@ def run_serve(args: argparse.Namespace) -> None:
                 forwarded_allow_ips=settings.forwarded_allow_ips,
                 limit_concurrency=settings.max_connections,
                 # httptools (faster than h11), with h11's 16 KiB cap on request heads kept
-                http=HTTP_PROTOCOL)
+                http=http_protocol(settings.header_timeout))
 
 
 def configure_access_log(kind: str) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kzgraph.web.protocol import HTTP_PROTOCOL, MAX_HEAD_BYTES, CappedHttpToolsProtocol
+from kzgraph.web.protocol import HTTP_PROTOCOL, MAX_HEAD_BYTES, CappedHttpToolsProtocol, http_protocol
 
 from ..conftest import LiveServer
 
@@ -142,3 +142,80 @@ def test_keep_alive_requests_each_get_their_own_budget(server):
 def test_the_server_still_answers_after_refusals(server):
     exchange(server, head_with_value(3 * MAX_HEAD_BYTES))
     assert status(exchange(server, head_with_value(10))) == 200
+
+
+# --- the time a request head may take ----------------------------------------------------------
+
+HEAD_LIMIT = 1.0
+
+
+@pytest.fixture(scope="module")
+def timed_server() -> Iterator[LiveServer]:
+    with LiveServer(echo, http=http_protocol(HEAD_LIMIT)) as running:
+        yield running
+
+
+def read_until_closed(sock: socket.socket, limit: float) -> tuple[bytes, float]:
+    """What the server sends until it closes, and when it closed (seconds from now)."""
+    started, answer = time.monotonic(), b""
+    sock.settimeout(limit)
+    try:
+        while chunk := sock.recv(65536):
+            answer += chunk
+    except (TimeoutError, ConnectionResetError):
+        pass
+    return answer, time.monotonic() - started
+
+
+def test_a_head_that_never_ends_gets_408_and_the_connection_closes(timed_server):
+    with socket.create_connection(("127.0.0.1", timed_server.port)) as sock:
+        sock.sendall(b"GET /echo HTTP/1.1\r\nHost: x\r\nX: ")
+        for _ in range(3):  # a byte now and then keeps no connection open past the limit
+            time.sleep(HEAD_LIMIT / 3)
+            sock.sendall(b"v")
+        answer, closed_after = read_until_closed(sock, 5 * HEAD_LIMIT)
+    assert status(answer) == 408 and b'"request_timeout"' in answer
+    assert closed_after < 2 * HEAD_LIMIT
+
+
+def test_a_connection_that_sends_nothing_is_closed_after_the_limit(timed_server):
+    with socket.create_connection(("127.0.0.1", timed_server.port)) as sock:
+        answer, closed_after = read_until_closed(sock, 5 * HEAD_LIMIT)
+    assert status(answer) == 408 and HEAD_LIMIT * 0.8 < closed_after < 3 * HEAD_LIMIT
+
+
+def test_the_limit_counts_from_each_requests_first_byte_on_a_kept_alive_connection(timed_server):
+    """Idle time between requests is the keep-alive timeout's business, not the head's."""
+    request = b"GET /echo HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", timed_server.port)) as sock:
+        sock.settimeout(5)
+        sock.sendall(request)
+        first = sock.recv(65536)
+        time.sleep(1.5 * HEAD_LIMIT)  # longer than the head limit, shorter than keep-alive (5 s)
+        sock.sendall(request[:10])
+        time.sleep(HEAD_LIMIT / 2)
+        sock.sendall(request[10:])
+        second = sock.recv(65536)
+    assert status(first) == 200 and status(second) == 200
+
+
+def test_a_slow_body_is_not_a_slow_head(timed_server):
+    body = b"x" * 30
+    with socket.create_connection(("127.0.0.1", timed_server.port)) as sock:
+        sock.settimeout(10)
+        sock.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 30\r\n\r\n")
+        for start in range(0, 30, 10):
+            time.sleep(HEAD_LIMIT / 2)
+            sock.sendall(body[start:start + 10])
+        answer = sock.recv(65536)
+    assert status(answer) == 200 and json.loads(answer.split(b"\r\n\r\n", 1)[1])["body"] == 30
+
+
+def test_no_limit_with_zero():
+    with LiveServer(echo, http=http_protocol(0)) as server, \
+            socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET /echo HTTP/1.1\r\n")
+        time.sleep(1.5)
+        sock.sendall(b"Host: x\r\n\r\n")
+        sock.settimeout(5)
+        assert status(sock.recv(65536)) == 200

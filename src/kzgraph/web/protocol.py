@@ -18,17 +18,26 @@ subclass keeps that cap, counted two ways:
 
 Either way the client gets ``431 Request Header Fields Too Large`` (a short JSON error, as the
 app's) and the connection is closed.
+
+It also bounds the time a head may take, which uvicorn does not: a connection that has not sent
+a whole request head within ``head_timeout`` seconds of its start (or of the request's first
+byte, on a kept-alive connection) gets ``408 Request Timeout`` and is closed. Without it, clients
+sending a head a byte at a time could hold every connection slot (``--max-connections``).
+Between requests, uvicorn's keep-alive timeout closes idle connections.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-__all__ = ["CappedHttpToolsProtocol", "HTTP_PROTOCOL", "MAX_HEAD_BYTES"]
+__all__ = ["CappedHttpToolsProtocol", "HEAD_TIMEOUT", "HTTP_PROTOCOL", "MAX_HEAD_BYTES",
+           "http_protocol"]
 
 MAX_HEAD_BYTES = 16 * 1024  # h11's own cap (its default max_incomplete_event_size)
+HEAD_TIMEOUT = 10.0  # seconds, as Settings.header_timeout
 _SEPARATORS = len(b": \r\n")  # around and after each header field
 _STALLED_LIMIT = 2 * MAX_HEAD_BYTES  # raw bytes, see the module's docstring
 
@@ -49,15 +58,54 @@ def _refusal_bytes() -> bytes:
 REFUSAL = _refusal_bytes()
 
 
+def _timeout_bytes() -> bytes:
+    body = json.dumps({"error": "request_timeout",
+                       "message": "the request's head (request line and headers) did not arrive "
+                                  "in time"}).encode("ascii")
+    return (b"HTTP/1.1 408 Request Timeout\r\n"
+            b"content-type: application/json\r\ncontent-length: %d\r\nconnection: close\r\n\r\n"
+            % len(body)) + body
+
+
+TIMED_OUT = _timeout_bytes()
+
+
 class CappedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, refusing request heads over ``MAX_HEAD_BYTES`` (431)."""
+    """uvicorn's httptools protocol, refusing request heads over ``MAX_HEAD_BYTES`` (431) or
+    slower than ``head_timeout`` seconds (408; 0: no limit)."""
+
+    head_timeout: float = HEAD_TIMEOUT
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         self._head_bytes = 0     # this message's URL and header fields, as parsed
         self._stalled_bytes = 0  # bytes of the last reads that only added to a URL or header
         self._progress = 0       # messages begun, heads and bodies read: anything but head pieces
         self._too_large = False
+        self._head_timer: asyncio.TimerHandle | None = None
         super().connection_made(transport)
+        self._await_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._head_arrived()
+        super().connection_lost(exc)
+
+    def _await_head(self) -> None:
+        if self._head_timer is None and self.head_timeout > 0:
+            self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+
+    def _head_arrived(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self.transport.is_closing():
+            return
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete:  # never into the middle of another response
+            self.transport.write(TIMED_OUT)
+        self.transport.close()
 
     def data_received(self, data: bytes) -> None:
         progress = self._progress
@@ -72,6 +120,7 @@ class CappedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         self._head_bytes = 0
         self._progress += 1
+        self._await_head()
         super().on_message_begin()
 
     def on_url(self, url: bytes) -> None:
@@ -84,6 +133,7 @@ class CappedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._progress += 1
+        self._head_arrived()
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
@@ -116,5 +166,13 @@ class CappedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.close()
 
 
-# What uvicorn.run(http=...) is given: it takes a protocol class as well as a name.
+def http_protocol(head_timeout: float = HEAD_TIMEOUT) -> type[CappedHttpToolsProtocol]:
+    """The protocol class for ``uvicorn.run(http=...)`` (it takes a class as well as a name),
+    with this time limit on request heads."""
+    if head_timeout == HEAD_TIMEOUT:
+        return CappedHttpToolsProtocol
+    return type("CappedHttpToolsProtocol", (CappedHttpToolsProtocol,), {"head_timeout": head_timeout})
+
+
+# What uvicorn.run(http=...) is given by default.
 HTTP_PROTOCOL = CappedHttpToolsProtocol
