@@ -26,7 +26,7 @@ from kzgraph import paths
 from kzgraph.dataset import NOT_CLAIMS, new_dataset, parse_file
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
 
-__all__ = ["ShaclData", "from_dataset", "read_files"]
+__all__ = ["ShaclData", "from_dataset", "rdflib_term", "read_files"]
 
 _FORMATS = {".trig": ox.RdfFormat.TRIG, ".ttl": ox.RdfFormat.TURTLE,
             ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS}
@@ -121,11 +121,12 @@ class _Terms:
     def __call__(self, term: Any) -> Any:
         made = self._made.get(term)
         if made is None and term is not None:
-            made = self._made[term] = _convert(term)
+            made = self._made[term] = rdflib_term(term)
         return made
 
 
-def _convert(term: Any) -> Any:
+def rdflib_term(term: Any) -> Any:
+    """An Oxigraph term as rdflib's (``xsd:string`` literals plain, as rdflib parses them)."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):

@@ -65,6 +65,8 @@ from rdflib.namespace import RDF, RDFS, SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
+from kzgraph.shacl_data import rdflib_term
+
 __all__ = ["Engine", "Found", "Index", "Unsupported", "sparql_bulk_safe", "to_oxigraph"]
 
 MAX_DEPTH = 15  # pySHACL's max_validation_depth
@@ -527,15 +529,6 @@ def to_oxigraph(term: Any) -> Any:
 
 
 def _to_rdflib(term: Any) -> Any:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == "http://www.w3.org/2001/XMLSchema#string":
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
-    raise Unsupported(f"a SPARQL result of kind {type(term).__name__}")
+    if not isinstance(term, (ox.NamedNode, ox.BlankNode, ox.Literal)):
+        raise Unsupported(f"a SPARQL result of kind {type(term).__name__}")
+    return rdflib_term(term)
