@@ -25,11 +25,10 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from kzgraph import paths
 from kzgraph.dataset import NOT_CLAIMS, new_dataset, parse_file
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
+from kzgraph.store import oxigraph_format
 
 __all__ = ["ShaclData", "from_dataset", "rdflib_term", "read_files"]
 
-_FORMATS = {".trig": ox.RdfFormat.TRIG, ".ttl": ox.RdfFormat.TURTLE,
-            ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS}
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -95,7 +94,7 @@ def _names(namespaces: Any) -> Graph:
 
 def _parse(path: Path, is_ontology: bool) -> tuple[list, dict]:
     """The file's quads (graph None for the default graph) and its prefixes."""
-    fmt = _FORMATS.get(path.suffix.lower(), ox.RdfFormat.TRIG)
+    fmt = oxigraph_format(path)
     try:
         parser = ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
         quads = [(q.subject, q.predicate, q.object,

@@ -45,12 +45,17 @@ from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH, PREFIXES
 from kzgraph.query.union import materialize_union
 
 __all__ = ["BuiltStore", "StoreCache", "UnionStore", "default_cache_dir", "digest_of", "graph_sizes",
-           "materialize_union", "open_dataset", "parse_into", "source_key"]
+           "materialize_union", "open_dataset", "oxigraph_format", "parse_into", "source_key"]
 
 FORMAT = "kzgraph-store-2"  # change when what an entry holds changes: old entries are then unused
 _BLANK_LABEL = re.compile(rb"_:\S+")
 _OX_FORMATS = {".trig": ox.RdfFormat.TRIG, ".ttl": ox.RdfFormat.TURTLE,
                ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS}
+
+
+def oxigraph_format(path: Path) -> ox.RdfFormat:
+    """The format a data file is parsed in, by its extension (TriG, kzgraph's own, otherwise)."""
+    return _OX_FORMATS.get(path.suffix.lower(), ox.RdfFormat.TRIG)
 
 
 def default_cache_dir() -> Path:
@@ -287,7 +292,7 @@ def parse_into(store: ox.Store, data: Sequence[Path], ontology: Sequence[Path]) 
 def _parse_file(store: ox.Store, path: Path, graph: ox.NamedNode | None) -> None:
     if not path.is_file():
         raise DataFileNotFound(path, "no such file")
-    fmt = _OX_FORMATS.get(path.suffix.lower(), ox.RdfFormat.TRIG)
+    fmt = oxigraph_format(path)
     options = {"to_graph": graph} if graph is not None else {}
     try:
         store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri(), **options)
