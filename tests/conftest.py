@@ -16,9 +16,11 @@ import uvicorn
 from kzgraph import Settings, create_app, load_dataset
 from kzgraph.web.protocol import HTTP_PROTOCOL
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-ARTICLE = SHARED / "source" / "kazcosmos-article.txt"
-WIKIDATA_IDS = SHARED / "wikidata" / "ids.tsv"
+# Everything the tests read lives in the repository (nothing beside it is assumed).
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLE = ROOT / "data" / "source" / "kazcosmos-article.txt"
+WIKIDATA_IDS = ROOT / "data" / "wikidata-ids.tsv"  # the register of checked ids
+W3C = ROOT / "tests" / "w3c" / "data" / "sparql11"  # the W3C manifests (tests/w3c/data/README.md)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -49,7 +49,7 @@ def aligned(graph: Graph, term: URIRef, seen: frozenset = frozenset()) -> bool:
 
 
 def checked_ids() -> dict[str, str]:
-    """id → kind (item, class or property) of ../shared/wikidata/ids.tsv."""
+    """id → kind (item, class or property) of data/wikidata-ids.tsv."""
     rows = [line.split("\t") for line in WIKIDATA_IDS.read_text(encoding="utf-8").splitlines()
             if line[:1] in "PQ"]
     return {row[0]: row[2] for row in rows}

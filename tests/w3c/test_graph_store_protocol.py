@@ -19,10 +19,10 @@ from rdflib.compare import isomorphic
 from kzgraph import Settings, create_app
 from kzgraph.curation import Curator, DatasetFile
 
-from ..conftest import SHARED, LiveServer
+from ..conftest import W3C, LiveServer
 from .graph_store_manifest import Exchange, read_manifest
 
-EXCHANGES = read_manifest(SHARED / "w3c" / "sparql11" / "http-rdf-update" / "manifest.ttl")
+EXCHANGES = read_manifest(W3C / "http-rdf-update" / "manifest.ttl")
 TOKEN = "gsp-curator-token-0123456789"
 SUCCESS_WITHOUT_CREATION = {200, 204}
 # The manifest's expected body for this GET shows the graph before the earlier PUT replaced it

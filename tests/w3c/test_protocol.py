@@ -19,10 +19,10 @@ from rdflib import Dataset, Graph, URIRef
 from kzgraph import Settings, create_app
 from kzgraph.curation import Curator, DatasetFile
 
-from ..conftest import SHARED, LiveServer
+from ..conftest import W3C, LiveServer
 from .manifest import read_manifest
 
-MANIFEST = SHARED / "w3c" / "sparql11" / "protocol" / "manifest.ttl"
+MANIFEST = W3C / "protocol" / "manifest.ttl"
 TESTS = read_manifest(MANIFEST)
 TABULAR = ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
            "text/tab-separated-values")

@@ -7,10 +7,10 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 
-from ..conftest import SHARED
+from ..conftest import W3C
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-MANIFEST = SHARED / "w3c" / "sparql11" / "service-description" / "manifest.ttl"
+MANIFEST = W3C / "service-description" / "manifest.ttl"
 
 
 @pytest.mark.parametrize("accept,fmt", [("text/turtle", "turtle"), ("application/rdf+xml", "xml")])

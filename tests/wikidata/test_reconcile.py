@@ -96,7 +96,7 @@ def test_resolve_entity_names():
 
 
 def data_snapshot() -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in (paths.home() / "data").iterdir()}
+    return {str(p): p.read_bytes() for p in (paths.home() / "data").rglob("*") if p.is_file()}
 
 
 def test_cli_reconcile_writes_proposals_and_accepts_into_a_separate_file(stand_in, tmp_path):

@@ -104,7 +104,7 @@ def test_cosmonauts_as_occupation(view, store):
 
 def test_official_website_of_the_agency(view, store):
     # the article gives the bare host name; a Wikidata URL value is absolute
-    found = rows(view, store, "SELECT ?agency ?site WHERE { ?agency wdt:P31 wd:Q31855 ; wdt:P856 ?site }")
+    found = rows(view, store, "SELECT ?agency ?site WHERE { ?agency wdt:P31 wd:Q17505024 ; wdt:P856 ?site }")
     assert found == [(str(KZ.KazCosmos), "http://kazcosmos.gov.kz")]
     sourced = rows(view, store, """SELECT ?title WHERE {
         ?agency p:P856 [ ps:P856 ?site ; prov:wasDerivedFrom/pr:P1476 ?title ] }""")
