@@ -61,8 +61,8 @@ def test_verified_entity_links_to_wikidata(client):
     assert 'href="https://www.wikidata.org/wiki/Q177477"' in page
     assert "unverified" not in page
     # how and when the link was checked, read from the links graph that states it
-    assert ('<span class="wikidata-check">label and description matched against a stored copy '
-            'of the Wikidata page, 2026-11-24</span>') in page
+    assert ('<span class="wikidata-check">id seen paired with its label in a stored copy of a '
+            'public source (evidence in the register), 2026-12-02</span>') in page
 
 
 def test_page_output_is_escaped(client):
