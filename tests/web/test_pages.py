@@ -176,3 +176,16 @@ def test_named_graph_rdf_document_states_its_size(client, dataset):
     assert size is not None and int(size) == len(dataset.graph(graph))
     assert (graph, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
             URIRef("http://www.w3.org/ns/sparql-service-description#NamedGraph")) in described
+
+
+def test_language_tags_are_shown_in_bcp47_case_although_the_store_lowercases_them(client):
+    page = client.get("/resource/KazCosmos", headers={"Accept": "text/html"}).text
+    assert "<th>kk-Latn</th>" in page and "kk-latn" not in page
+
+
+def test_the_article_is_a_source_without_a_number_and_references_keep_theirs(client):
+    page = client.get("/resource/KazCosmos", headers={"Accept": "text/html"}).text
+    assert 'value="0"' not in page
+    numbered, _, unnumbered = page.partition('<ul class="references unnumbered">')
+    assert '<li value="1">' in numbered               # reference 1, cited for the lead
+    assert "KazCosmos" in unnumbered.split("</ul>")[0]  # the article itself, unnumbered

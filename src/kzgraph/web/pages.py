@@ -19,6 +19,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from kzgraph.errors import NotAcceptable
+from kzgraph.langtag import bcp47_case
 from kzgraph.linkeddata import Description, describe, is_known
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
 from kzgraph.web.conneg import negotiate
@@ -64,7 +65,7 @@ class PageView:
 
     def term(self, term: object) -> TermView:
         if isinstance(term, Literal):
-            note = f"@{term.language}" if term.language else _local_name(term.datatype) if term.datatype else ""
+            note = f"@{bcp47_case(term.language)}" if term.language else _local_name(term.datatype) if term.datatype else ""
             return TermView(str(term), note=note)
         iri = str(term)
         if iri.startswith(CANONICAL_BASE):
@@ -91,8 +92,10 @@ def _local_name(iri: object) -> str:
 @lru_cache(maxsize=1)
 def template_environment() -> Environment:
     """The Jinja2 templates of every HTML page, with autoescaping."""
-    return Environment(loader=PackageLoader("kzgraph.web", "templates"),
-                       autoescape=select_autoescape(["html"]))
+    environment = Environment(loader=PackageLoader("kzgraph.web", "templates"),
+                              autoescape=select_autoescape(["html"]))
+    environment.filters["bcp47"] = bcp47_case
+    return environment
 
 
 def linked_data_router(served: Served) -> APIRouter:

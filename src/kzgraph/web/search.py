@@ -14,13 +14,12 @@ import threading
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from kzgraph.errors import BadRequest
 from kzgraph.search import DEFAULT_LIMIT, MAX_LIMIT, Hit, SearchIndex, SearchResults
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.errors import error_response
-from kzgraph.web.pages import CANONICAL_BASE, local_path
+from kzgraph.web.pages import CANONICAL_BASE, local_path, template_environment
 from kzgraph.web.state import Served
 
 __all__ = ["CurrentIndex", "search_router"]
@@ -50,8 +49,7 @@ class CurrentIndex:
 def search_router(served: Served) -> APIRouter:
     router = APIRouter(tags=["search"])
     current = CurrentIndex(served)
-    templates = Environment(loader=PackageLoader("kzgraph.web", "templates"),
-                            autoescape=select_autoescape(["html"]))
+    templates = template_environment()
 
     def page(status: int, **context) -> HTMLResponse:
         html = templates.get_template("search.html").render(max_limit=MAX_LIMIT, **context)
