@@ -15,7 +15,7 @@
     │   └── PublishMismatch      after an upload, the store's triple counts differ from the data
     └── RequestError             an HTTP request the endpoint refuses or cannot answer
         ├── BadRequest           malformed protocol request or query (400)
-        │   ├── QuerySyntaxError     the query does not parse (400, parser message)
+        │   ├── QuerySyntaxError     the query does not parse (400, what and where)
         │   └── ServiceNotAllowed    SERVICE to an IRI outside the allowlist (400)
         ├── UpdateRefused        SPARQL Update on the read-only endpoint (403)
         ├── MethodNotAllowed     wrong HTTP method (405)
@@ -135,7 +135,19 @@ class BadRequest(RequestError):
 
 
 class QuerySyntaxError(BadRequest):
-    """The query does not parse; the message is the parser's."""
+    """The query does not parse: what is wrong (``kzgraph.query.diagnose``), and where — 1-based
+    ``line`` and ``column``, and ``excerpt``, the query text there with a caret under the spot."""
+
+    def __init__(self, message: str, headers: dict[str, str] | None = None, *,
+                 line: int | None = None, column: int | None = None, excerpt: str = "") -> None:
+        super().__init__(message, headers)
+        self.line, self.column, self.excerpt = line, column, excerpt
+
+    @property
+    def details(self) -> dict[str, object]:
+        """The place of the error, for the JSON error body (empty where it is not known)."""
+        place = {"line": self.line, "column": self.column, "excerpt": self.excerpt}
+        return {key: value for key, value in place.items() if value}
 
 
 class ServiceNotAllowed(BadRequest):

@@ -19,6 +19,7 @@ from anyascii import anyascii
 from kzgraph.errors import BadRequest
 
 __all__ = [
+    "FUNCTIONS",
     "KZF_NAMESPACE",
     "MATCH_KINDS",
     "MAX_QUERY_LENGTH",
@@ -36,6 +37,7 @@ __all__ = [
 ]
 
 KZF_NAMESPACE = "https://w3id.org/kzgraph/function#"
+FUNCTIONS = (f"{KZF_NAMESPACE}match", f"{KZF_NAMESPACE}score")  # the SPARQL functions offered
 
 MAX_QUERY_LENGTH = 200   # characters: names are short; this bounds the FTS expression too
 MAX_QUERY_WORDS = 12
@@ -236,5 +238,6 @@ def oxigraph_functions() -> dict:
         value = None if args is None else score(*args)
         return None if value is None else pyoxigraph.Literal(repr(value), datatype=double)
 
-    return {pyoxigraph.NamedNode(f"{KZF_NAMESPACE}match"): match_function,
-            pyoxigraph.NamedNode(f"{KZF_NAMESPACE}score"): score_function}
+    match_iri, score_iri = FUNCTIONS
+    return {pyoxigraph.NamedNode(match_iri): match_function,
+            pyoxigraph.NamedNode(score_iri): score_function}

@@ -67,3 +67,22 @@ def test_pages_render_without_console_errors_and_their_links_resolve(live_server
     if path == "/resource/KazCosmos":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(SCREENSHOTS / "agency-page.png"))
+
+
+@needs_browser
+def test_query_ui_marks_the_line_of_a_syntax_error(live_server, browser):  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{live_server.url}/sparql")
+    wait = WebDriverWait(browser, 20)
+    wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, ".yasqe_queryButton")))
+    browser.execute_script("window.kzgraphYasgui.getTab().getYasqe().setValue("
+                           "'SELECT ?name WHERE {\\n  ?x nope:label ?name\\n}')")
+    browser.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()
+    marked = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".kzgraph-error-line"))
+    assert len(marked) == 1
+    line = marked[0].find_element(By.XPATH, "..")  # the marked line's own row in the editor
+    assert "nope:label" in line.text
+    assert "prefix `nope:` is not declared" in browser.find_element(By.CSS_SELECTOR, ".yasr").text

@@ -100,3 +100,23 @@ def test_forms_are_read_alike_whether_their_reading_is_kept_or_not(client, paddi
         if padding < 10_000:  # request heads are capped at 16 KiB
             url = client.get("/sparql", params={"query": query}, headers=accept)
             assert url.status_code == 200 and "Talgat_Musabayev" in url.text
+
+
+def test_a_syntax_error_answers_400_with_what_and_where(client: httpx.Client):
+    query = "SELECT ?name WHERE {\n  ?x nope:label ?name\n}"
+    response = client.post("/sparql", data={"query": query},
+                           headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "query_syntax"
+    assert body["message"].startswith("prefix `nope:` is not declared; declare it (PREFIX nope: <…>)")
+    assert (body["line"], body["column"]) == (2, 6)
+    assert body["excerpt"] == "1 | SELECT ?name WHERE {\n2 |   ?x nope:label ?name\n  |      ^"
+
+
+def test_an_unknown_extension_function_is_named(client: httpx.Client):
+    query = "SELECT * WHERE { ?s ?p ?o FILTER(<http://example.org/nofunction>(?o)) }"
+    body = client.get("/sparql", params={"query": query}).json()
+    assert body["error"] == "query_syntax" and body["column"] == 34
+    assert body["message"].startswith("unknown function <http://example.org/nofunction>")
+    assert "<https://w3id.org/kzgraph/function#match>" in body["message"]

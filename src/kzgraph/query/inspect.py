@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["QueryShape", "inspect_query", "service_iri_spans"]
+__all__ = ["QueryShape", "Token", "code_tokens", "inspect_query", "service_iri_spans"]
 
 # The character classes of the SPARQL 1.1 grammar (section 19.8).
 _BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
@@ -204,3 +204,11 @@ def _depth(tokens: list[_Token]) -> int:
             depth -= 1
         deepest = max(deepest, depth + bangs)
     return deepest
+
+
+Token = _Token  # a token of the query: kind (var, iri, pname, string, word, punct, …), text, start
+
+
+def code_tokens(query: str) -> list[Token]:
+    """The query's tokens in order, without whitespace and comments (for explaining errors)."""
+    return _code(_tokens(query))

@@ -50,8 +50,12 @@ def status_of(error: errors.KzgraphError) -> tuple[int, str]:
     return next((v for kind, v in STATUS.items() if isinstance(error, kind)), (500, "internal_error"))
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None):
-    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                   details: dict[str, object] | None = None):
+    """The one error body: ``{"error": code, "message": …}``, plus the error's ``details`` (such
+    as the line and column of a query's syntax error)."""
+    return JSONResponse({"error": code, "message": message, **(details or {})},
+                        status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -59,7 +63,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def kzgraph_error(request: Request, error: errors.KzgraphError):
         status, code = status_of(error)
         request.state.error_code = code  # for the metrics of refused queries
-        return error_response(status, code, str(error), getattr(error, "headers", None))
+        return error_response(status, code, str(error), getattr(error, "headers", None),
+                              getattr(error, "details", None))
 
     @app.exception_handler(errors.WriteRejected)
     async def write_rejected(request: Request, error: errors.WriteRejected):

@@ -34,7 +34,9 @@ from kzgraph.errors import (
     UpdateRefused,
 )
 from kzgraph.examples import Example
+from kzgraph.matching import FUNCTIONS
 from kzgraph.query.cache import Answer, ResultCache, etag_of
+from kzgraph.query.diagnose import explained
 from kzgraph.query.formats import FORMAT_ALIASES, ResultFormat, formats_for
 from kzgraph.query.inspect import QueryShape, inspect_query
 from kzgraph.query.pool import WorkerPool
@@ -150,7 +152,11 @@ class KzgraphSparqlRouter(SparqlRouter):
             service_timeout=self.settings.service_timeout,
             service_max_bytes=self.settings.service_max_bytes,
         )
-        answer = await self.cached(request, job, cacheable=not shape.services)
+        try:
+            answer = await self.cached(request, job, cacheable=not shape.services)
+        except BadRequest as error:
+            raise explained(error, operation.query, [name for name, _ in self.prefixes],
+                            () if self.runs_on_backend else FUNCTIONS) from None
         headers = {"Vary": "Accept", "ETag": answer.etag}
         if _matches(_header(request, b"if-none-match"), answer.etag):
             return Response(status_code=304, headers=headers)

@@ -22,5 +22,36 @@
       requestConfig: { endpoint: endpoint, method: "POST" }, yasqe: { value: example.query },
     });
   });
+  // A query that does not parse is answered 400 with the line of the mistake: mark that line.
+  yasgui.on("query", (instance, tab) => watchErrors(tab.getYasqe()));
   window.kzgraphYasgui = yasgui;
+
+  function watchErrors(yasqe) {
+    unmarkErrorLines(yasqe);
+    if (yasqe.kzgraphWatched) { return; }
+    yasqe.kzgraphWatched = true;
+    yasqe.on("queryResponse", (editor, response) => markErrorLine(editor, errorLine(response)));
+  }
+
+  function errorLine(response) {
+    const answer = response && (response.response || response);  // an error carries the answer
+    if (!answer || answer.status !== 400) { return null; }
+    let body = answer.body;
+    if (!body || typeof body !== "object") {
+      try { body = JSON.parse(answer.text); } catch (e) { return null; }
+    }
+    return Number.isInteger(body.line) ? body.line : null;
+  }
+
+  function markErrorLine(yasqe, line) {
+    unmarkErrorLines(yasqe);
+    if (line === null || line < 1 || line > yasqe.lineCount()) { return; }
+    yasqe.kzgraphErrorLines.push(yasqe.addLineClass(line - 1, "background", "kzgraph-error-line"));
+  }
+
+  function unmarkErrorLines(yasqe) {
+    (yasqe.kzgraphErrorLines || []).forEach((handle) =>
+      yasqe.removeLineClass(handle, "background", "kzgraph-error-line"));
+    yasqe.kzgraphErrorLines = [];
+  }
 })();
