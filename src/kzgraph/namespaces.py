@@ -32,6 +32,7 @@ class KZO(DefinedNamespace):
     CommunicationsSatellite: URIRef
     Contract: URIRef
     Cosmonaut: URIRef
+    CosmonautCandidate: URIRef
     CosmonautCorps: URIRef
     CosmonautSelection: URIRef
     Country: URIRef
@@ -43,9 +44,11 @@ class KZO(DefinedNamespace):
     Organization: URIRef
     Person: URIRef
     Place: URIRef
+    Plan: URIRef
     PlannedSpaceflight: URIRef
     QuantitativeValue: URIRef
     Reference: URIRef
+    Satellite: URIRef
     Source: URIRef
     SpaceAgency: URIRef
     SpaceProgram: URIRef
@@ -66,6 +69,7 @@ class KZO(DefinedNamespace):
     # properties
     about: URIRef
     accessDate: URIRef
+    approximate: URIRef
     archiveDate: URIRef
     changedGraph: URIRef
     articleSection: URIRef
@@ -80,7 +84,7 @@ class KZO(DefinedNamespace):
     country: URIRef
     crewMember: URIRef
     date: URIRef
-    declinedMission: URIRef
+    declinedFlightOn: URIRef
     decreedFormationOf: URIRef
     departedFrom: URIRef
     descentSpacecraft: URIRef
@@ -93,6 +97,7 @@ class KZO(DefinedNamespace):
     formationDate: URIRef
     head: URIRef
     headquarters: URIRef
+    intendedCitizenship: URIRef
     issuedBy: URIRef
     jurisdiction: URIRef
     landingDate: URIRef
@@ -127,7 +132,6 @@ class KZO(DefinedNamespace):
     romanizedName: URIRef
     selectedCount: URIRef
     selectedPerson: URIRef
-    selectionFor: URIRef
     seriesOrdinal: URIRef
     shortName: URIRef
     significance: URIRef
