@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
-
-import re
 
 import pyoxigraph
 import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib.namespace import PROV
 
 from kzgraph import load_dataset
-from kzgraph.namespaces import KZ, WD, WDT
+from kzgraph.dataset import PROVENANCE_GRAPH
+from kzgraph.namespaces import KZ, KZO, WD, WDT
 from kzgraph.wikidata import build_view, load_alignment
 from kzgraph.wikidata.register import load_register
-from kzgraph.wikidata.view import PQ as PQ_NS
-from kzgraph.wikidata.view import PR as PR_NS
-from kzgraph.wikidata.view import PRV as PRV_NS
-from kzgraph.wikidata.view import PS as PS_NS
-from kzgraph.wikidata.view import PSV as PSV_NS
-from kzgraph.wikidata.view import WIKIBASE
+from kzgraph.wikidata.view import PQ, PR, PRV, PS, PSV, WIKIBASE
 from kzgraph.wikidata.vocabulary import QUALIFIER_PROPERTIES, REFERENCE_PROPERTIES, UNIT_ITEMS
 
 # Copied as one would write them for https://query.wikidata.org/ (with its standard prefixes).
@@ -37,7 +33,6 @@ PREFIX wikibase: <http://wikiba.se/ontology#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
-WDT_NS = WDT
 # wd:Q…, wd:P…, wdt:P…, p:P…, ps:P…, psv:P…, pq:P…, pqv:P…, pr:P…, prv:P…
 WIKIDATA_IRI = re.compile(r"http://www\.wikidata\.org/(entity|prop(?:/direct|/statement(?:/value)?"
                           r"|/qualifier(?:/value)?|/reference(?:/value)?)?)/([PQ][0-9]+)")
@@ -140,6 +135,20 @@ def test_unlinked_entities_keep_kzgraph_iris(view):
     assert not any(str(s).startswith(str(WD)) and str(s).endswith("KazCosmos") for s in view.subjects())
 
 
+def test_every_fact_on_an_aligned_property_appears(dataset, view):
+    # exact matches and close matches with a kzo:wikidataProperty; rdf:type is tested by class
+    alignment = load_alignment(dataset)
+    claims = set(dataset.graph(PROVENANCE_GRAPH).subjects(RDF.type, KZO.Claim))
+    sources = {source for claim in claims for source in dataset.objects(claim, PROV.wasDerivedFrom)}
+    facts = [(s, p) for claim in claims for s, p, _ in dataset.graph(claim)
+             if p in alignment.properties and p != RDF.type and s not in sources]
+    assert {KZO.duration, KZO.officialEstablishmentDate, KZO.parentOrganization} <= {p for _, p in facts}
+    missing = [(str(s), str(p)) for s, p in facts
+               if not list(view.objects(WD[alignment.entities[s]] if s in alignment.entities else s,
+                                        WDT[alignment.properties[p]]))]
+    assert not missing
+
+
 def wikidata_ids(view: Graph) -> dict[str, set[URIRef]]:
     """Every Wikidata id the view names (as item, as property, in any of its namespaces) → the
     IRIs it is named by."""
@@ -176,8 +185,8 @@ def entity_iris(view: Graph) -> set[URIRef]:
     """Items and properties: statement subjects, item values (truthy, qualifier, reference),
     quantity units and property entities."""
     item_props = {p for p in view.subjects(WIKIBASE.propertyType, WIKIBASE.WikibaseItem)}
-    predicates = {WIKIBASE.directClaim: WDT_NS, WIKIBASE.qualifier: PQ_NS, WIKIBASE.reference: PR_NS}
-    entities = {s for s, p, _ in view if str(p).startswith(str(WDT_NS))}
+    predicates = {WIKIBASE.directClaim: WDT, WIKIBASE.qualifier: PQ, WIKIBASE.reference: PR}
+    entities = {s for s, p, _ in view if str(p).startswith(str(WDT))}
     entities |= set(view.subjects(RDF.type, WIKIBASE.Property)) | set(view.objects(None, WIKIBASE.quantityUnit))
     for prop in item_props:
         for link in predicates:
@@ -210,8 +219,8 @@ def test_properties_are_described_as_wdqs_describes_them(view, store):
               wikibase:statementProperty ?ps ; wikibase:statementValue ?psv ;
               wikibase:qualifier ?pq ; wikibase:reference ?pr ; wikibase:referenceValue ?prv .
         ?prop a wikibase:Property ; wikibase:claim p:P577 }""")
-    assert found == [("publication date", str(WIKIBASE.Time), str(PS_NS.P577), str(PSV_NS.P577),
-                      str(PQ_NS.P577), str(PR_NS.P577), str(PRV_NS.P577))]
+    assert found == [("publication date", str(WIKIBASE.Time), str(PS.P577), str(PSV.P577),
+                      str(PQ.P577), str(PR.P577), str(PRV.P577))]
     assert Literal("instance of", lang="en") in set(view.objects(WD.P31, RDFS.label))
 
 
@@ -259,7 +268,7 @@ def test_the_branch_has_the_company_as_parent_organization_and_a_label(view, sto
         ?sat rdfs:label "KazSat-2"@en ; wdt:P176 ?branch .
         ?branch wdt:P749 ?parent ; rdfs:label ?branchName . ?parent rdfs:label ?parentName }""")
     assert found == [("Thales Alenia Space Italy", "Thales Alenia Space")]
-    assert (KZ.Thales_Alenia_Space_Italy, WDT_NS.P749, WD.Q128356) in view
+    assert (KZ.Thales_Alenia_Space_Italy, WDT.P749, WD.Q128356) in view
 
 
 SMALL_DATA = """
