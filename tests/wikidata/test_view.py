@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pyoxigraph
 import pytest
@@ -317,6 +319,18 @@ def test_an_item_value_with_no_statements_of_its_own_has_its_label(small_view):
     view, store = small_view
     found = rows(view, store, "SELECT ?maker ?name WHERE { ?sat wdt:P176 ?maker . ?maker rdfs:label ?name }")
     assert found == [(str(KZ.maker), "Maker Ltd")]
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "wikidata-view.md"
+
+
+def test_the_queries_of_the_view_docs_give_the_output_shown(view, store):
+    blocks = re.findall(r"```sparql\n(.*?)```\n\n```console\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 2
+    for query, output in blocks:
+        lines = [line for line in output.splitlines() if not line.startswith("$ ")]
+        expected = [tuple(row) for row in csv.reader(lines[1:])]
+        assert rows(view, store, query) == sorted(expected), query
 
 
 def test_export_wikidata_flag_writes_the_view(tmp_path):
