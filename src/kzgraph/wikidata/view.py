@@ -196,7 +196,8 @@ def add_names(view: Graph, dataset: Dataset, entity: URIRef, qid: str | None,
     for name in labels_of(dataset, entity):
         if name == english:
             continue
-        is_label = (entity, RDFS.label, name) in dataset and not (english and name.language == "en")
+        replaced = english is not None and name.language == "en"
+        is_label = (entity, RDFS.label, name) in dataset and not replaced
         view.add((node, RDFS.label if is_label else SKOS.altLabel, name))
     for description in dataset.objects(entity, SCHEMA.description):
         view.add((node, WIKIDATA_SCHEMA.description, description))
