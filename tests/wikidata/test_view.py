@@ -313,8 +313,9 @@ def test_duration_given_as_a_quantity_node(small_view):
         ?flight rdfs:label ?name ; wdt:P2047 ?days ; p:P2047/psv:P2047 ?v .
         ?v wikibase:quantityUnit ?unit .
         OPTIONAL { ?v wikibase:quantityLowerBound ?lower ; wikibase:quantityUpperBound ?upper } }""")
-    # flight three's unit (hour) has no checked Wikidata id: no statement rather than a bare 5
     assert found == [("flight one", "10", str(WD.Q573), "", ""), ("flight two", "10", str(WD.Q573), "9", "11")]
+    # flight three's unit (hour) has no checked Wikidata id: no statement, neither a bare 5 nor the node
+    assert (KZ.f3, WDT.P31, None) in view and (KZ.f3, WDT.P2047, None) not in view
 
 
 def test_an_item_value_with_no_statements_of_its_own_has_its_label(small_view):

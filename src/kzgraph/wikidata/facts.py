@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rdflib import RDF, BNode, Dataset, Literal, URIRef
+from rdflib import RDF, Dataset, Literal, URIRef
 from rdflib.namespace import PROV, XSD
 
 from kzgraph.dataset import PROVENANCE_GRAPH
@@ -173,22 +173,21 @@ def _mapped(dataset: Dataset, prop, obj, alignment: Alignment) -> Iterator[tuple
             pid, qid = alignment.type_statements[obj]
             yield pid, Value("item", qid)
     elif prop in alignment.properties:
-        value = _quantity_node(dataset, obj) if isinstance(obj, (URIRef, BNode)) else None
-        value = value or to_value(obj, alignment)
+        is_quantity = (obj, RDF.type, KZO.QuantitativeValue) in dataset
+        value = _quantity_node(dataset, obj) if is_quantity else to_value(obj, alignment)
         if value is not None:
             yield alignment.properties[prop], value
 
 
 def _quantity_node(dataset: Dataset, node) -> Value | None:
     """A kzo:QuantitativeValue node as its amount, unit and stated bounds (schema:minValue,
-    schema:maxValue); None when it has a unit with no checked Wikidata id, since the amount
-    alone would state a different quantity."""
-    if (node, RDF.type, KZO.QuantitativeValue) not in dataset:
-        return None
+    schema:maxValue); None when it names a unit (by code or text) with no checked Wikidata id,
+    since the amount alone would state a different quantity."""
     amount = dataset.value(node, SCHEMA.value)
     code = dataset.value(node, SCHEMA.unitCode)
     unit = UNIT_ITEMS.get(str(code), "") if code is not None else ""
-    if amount is None or (code is not None and not unit):
+    names_a_unit = code is not None or (node, SCHEMA.unitText, None) in dataset
+    if amount is None or (names_a_unit and not unit):
         return None
     lower, upper = (dataset.value(node, bound) for bound in (SCHEMA.minValue, SCHEMA.maxValue))
     return Value("quantity", _number(amount), unit=unit, lower=_number(lower), upper=_number(upper))
