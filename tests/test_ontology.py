@@ -135,3 +135,15 @@ def test_a_wikidata_type_property_is_only_on_a_class_with_a_wikidata_exact_match
     for cls, prop in marked:
         assert (cls, RDF.type, OWL.Class) in ontology and str(prop).startswith(str(WDT))
         assert any(str(o).startswith(str(WD)) for o in ontology.objects(cls, SKOS.exactMatch)), cls
+
+
+def test_a_wikidata_property_is_only_on_a_term_that_is_a_close_match_to_it(ontology):
+    # kzo:wikidataProperty makes the view write a closeMatch term: it must not replace an exact
+    # match, and it names one of the term's close matches, explained in the term's note
+    marked = list(ontology.subject_objects(KZO.wikidataProperty))
+    assert {term for term, _ in marked} >= {KZO.officialEstablishmentDate, KZO.endOfCommunications}
+    for term, prop in marked:
+        assert str(prop).startswith(str(WDT)) and (term, SKOS.closeMatch, prop) in ontology, term
+        assert not [o for o in ontology.objects(term, SKOS.exactMatch) if str(o).startswith(str(WDT))]
+        note = str(ontology.value(term, KZO.modellingNote) or "")
+        assert str(prop).rsplit("/", 1)[1] in note, term

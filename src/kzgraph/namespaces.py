@@ -145,6 +145,7 @@ class KZO(DefinedNamespace):
     triplesRemoved: URIRef
     usedForLaunchesBy: URIRef
     verificationMethod: URIRef
+    wikidataProperty: URIRef
     wikidataStatus: URIRef
     wikidataTypeProperty: URIRef
 

@@ -15,9 +15,22 @@ def test_properties_and_classes_come_from_exact_matches(dataset):
     alignment = load_alignment(dataset)
     assert alignment.properties[KZO.launchDate] == "P619"
     assert alignment.properties[KZO.headquarters] == "P159"
-    assert KZO.officialEstablishmentDate not in alignment.properties  # only a closeMatch
+    assert KZO.candidateCrew not in alignment.properties  # only a closeMatch
     assert alignment.classes[KZO.SpaceStation] == "Q25956"
     assert alignment.class_qid(KZO.Cosmonaut) == "Q5"  # through kzo:Person
+
+
+def test_a_close_match_is_mapped_only_where_the_ontology_names_its_wikidata_property(dataset):
+    alignment = load_alignment(dataset)
+    assert alignment.properties[KZO.officialEstablishmentDate] == "P1619"  # kzo:wikidataProperty
+    assert alignment.properties[KZO.endOfCommunications] == "P730"
+    assert alignment.properties[KZO.parentOrganization] == "P749"  # an exact match
+    assert alignment.properties[KZO.head] == "P1037"  # exact match; chairperson is only close
+    dataset = new_dataset()
+    dataset.graph(ONTOLOGY_GRAPH).add((KZO.endOfCommunications, SKOS.closeMatch, WDT.P730))
+    assert load_alignment(dataset).properties == {}
+    dataset.graph(ONTOLOGY_GRAPH).add((KZO.endOfCommunications, KZO.wikidataProperty, WDT.P730))
+    assert load_alignment(dataset).properties == {KZO.endOfCommunications: "P730"}
 
 
 def test_entities_come_from_the_links_file(dataset):

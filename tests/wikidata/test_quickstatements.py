@@ -8,7 +8,9 @@ import sys
 
 import pytest
 
-from kzgraph.wikidata import diff, load_entity_files, quickstatements
+from kzgraph.namespaces import KZ
+from kzgraph.wikidata import Statement, Value, diff, load_entity_files, quickstatements
+from kzgraph.wikidata.diff import Difference
 from tests.wikidata.conftest import FIXTURES, data_files
 
 ITEM = re.compile(r"Q\d+$")
@@ -18,7 +20,7 @@ VALUE = re.compile(r'''(Q\d+                                   # item
                        |\+\d{4}-\d\d-\d\dT00:00:00Z/(9|10|11) # time with precision
                        |[a-z]{2,3}(-[A-Za-z]+)?:"[^\t]*"      # monolingual text
                        |"[^\t]*"                              # string, URL
-                       |[-+]?\d+(\.\d+)?)$                    # quantity''', re.X)
+                       |[-+]?\d+(\.\d+)?(~\d+(\.\d+)?)?(U\d+)?)$ # quantity [tolerance] [unit]''', re.X)
 
 
 def parse(text: str) -> list[dict]:
@@ -90,3 +92,15 @@ def test_cli_writes_commands_to_a_file(tmp_path):
                              "-o", str(out)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert parse(out.read_text(encoding="utf-8"))
+
+
+def test_a_quantity_is_written_with_its_unit_and_stated_bounds_as_a_tolerance():
+    def command(value: Value) -> list[dict]:
+        statement = Statement(KZ.flight, "Q900000200", "P2047", value)
+        return parse(quickstatements([Difference("missing-on-wikidata", str(KZ.flight), "Q900000200",
+                                                  "P2047", value, (), statement)]))
+    assert [c["value"] for c in command(Value("quantity", "10", unit="Q573"))] == ["10U573"]
+    assert [c["value"] for c in command(Value("quantity", "10", unit="Q573", lower="9", upper="11"))] \
+        == ["10~1U573"]
+    # 10 days between 9 and 12 has no v1 syntax: left out, never written without its bounds
+    assert command(Value("quantity", "10", unit="Q573", lower="9", upper="12")) == []

@@ -1,4 +1,4 @@
-"""Wikidata ids in code: only the table of reference and qualifier properties holds any.
+"""Wikidata ids in code: only the table of reference and qualifier properties and units holds any.
 
 Entity ids live in ``data/wikidata-links.trig`` and the ids of aligned terms in the ontology; a
 line of ``src/`` that must name an id anyway says why in a comment ``# wikidata-id-ok: <reason>``.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kzgraph.wikidata.vocabulary import QUALIFIER_PROPERTIES, REFERENCE_PROPERTIES
+from kzgraph.wikidata.vocabulary import QUALIFIER_PROPERTIES, REFERENCE_PROPERTIES, UNIT_ITEMS
 from tests.conftest import WIKIDATA_IDS
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -43,10 +43,12 @@ def test_the_scan_finds_ids_in_strings_and_comments_and_honours_a_justification(
     assert unjustified_ids('x = "Q5"  # wikidata-id-ok:') == [(1, "Q5")]  # a reason is required
 
 
-def test_the_table_holds_only_reference_and_qualifier_properties_each_a_checked_property():
+def test_the_table_holds_only_reference_and_qualifier_properties_and_units_each_checked():
     in_table = {match for _, match in unjustified_ids(TABLE.read_text(encoding="utf-8"))}
-    assert in_table == set(REFERENCE_PROPERTIES.values()) | set(QUALIFIER_PROPERTIES.values())
-    checked = {row[0] for row in (line.split("\t") for line in
-                                  WIKIDATA_IDS.read_text(encoding="utf-8").splitlines())
-               if row[0][:1] == "P" and row[2] == "property"}
-    assert in_table <= checked, sorted(in_table - checked)
+    properties = set(REFERENCE_PROPERTIES.values()) | set(QUALIFIER_PROPERTIES.values())
+    assert in_table == properties | set(UNIT_ITEMS.values())
+    kinds = {row[0]: row[2] for row in (line.split("\t") for line in
+                                        WIKIDATA_IDS.read_text(encoding="utf-8").splitlines())
+             if row[0][:1] in "PQ"}
+    assert all(kinds.get(pid) == "property" for pid in properties), sorted(properties - kinds.keys())
+    assert all(kinds.get(qid) == "item" for qid in UNIT_ITEMS.values())  # a unit is an item

@@ -1,7 +1,8 @@
 """Wikidata integration: the alignment table, the Wikidata-vocabulary view, reconcile and verify,
 diff and QuickStatements.
 
-Modules, one concern each: ``alignment`` (the kzo ↔ P/Q-id table and the links), ``facts``
+Modules, one concern each: ``register`` (reading the register of checked ids),
+``alignment`` (the kzo ↔ P/Q-id table and the links), ``facts``
 (kzgraph's facts as Wikidata statements), ``view`` (those statements in Wikidata's RDF model),
 ``entities`` (reading Wikidata's entity JSON), ``client`` (HTTP to Wikidata), ``reconcile``
 (reconcile, accept, verify), ``diff`` and ``quickstatements``.

@@ -3,7 +3,8 @@
 Property and class ids come from the ontology (``skos:exactMatch wdt:P…`` / ``wd:Q…`` in
 ``ontology/kzgraph.ttl``, including those of ``rdf:type`` and ``schema:url``), and so does the
 property that states membership of a class where Wikidata does not use instance-of
-(``kzo:wikidataTypeProperty``); entity ids come from ``owl:sameAs wd:Q…`` in
+(``kzo:wikidataTypeProperty``) and the property a term that is only a ``skos:closeMatch`` is
+nevertheless written with (``kzo:wikidataProperty``, whose modelling note says why); entity ids come from ``owl:sameAs wd:Q…`` in
 ``data/wikidata-links.trig``. Wikidata's reference and qualifier properties, which no kzgraph term
 is aligned to, are the table of :mod:`kzgraph.wikidata.vocabulary`. No id is written in this module.
 """
@@ -70,6 +71,9 @@ def load_alignment(dataset: Dataset) -> Alignment:
             properties[term] = pid_of(target)
         elif qid_of(target):
             classes[term] = qid_of(target)
+    for term, target in ontology.subject_objects(KZO.wikidataProperty):
+        if pid_of(target):
+            properties[term] = pid_of(target)
     type_statements = {}
     for cls, prop in ontology.subject_objects(KZO.wikidataTypeProperty):
         if pid_of(prop) and cls in classes:

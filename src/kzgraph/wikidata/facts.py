@@ -11,16 +11,23 @@ their fields are the references' data.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rdflib import RDF, BNode, Dataset, Literal, URIRef
+from rdflib import RDF, Dataset, Literal, URIRef
 from rdflib.namespace import PROV, XSD
 
 from kzgraph.dataset import PROVENANCE_GRAPH
 from kzgraph.namespaces import KZO
 from kzgraph.wikidata.alignment import Alignment, load_alignment
-from kzgraph.wikidata.vocabulary import QUALIFIER_PROPERTIES, REFERENCE_PROPERTIES, SCHEMA
+from kzgraph.wikidata.vocabulary import (
+    DURATION_UNITS,
+    QUALIFIER_PROPERTIES,
+    REFERENCE_PROPERTIES,
+    SCHEMA,
+    UNIT_ITEMS,
+)
 
 __all__ = ["Reference", "Statement", "Value", "collect_statements", "to_value"]
 
@@ -29,6 +36,8 @@ _TIME_PRECISION = {
     XSD.date: (11, 10), XSD.dateTime: (11, 10), XSD.gYearMonth: (10, 7), XSD.gYear: (9, 4),
 }
 _QUANTITY_TYPES = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.nonNegativeInteger}
+# An xsd:duration of one component: its amount, whether it is in the time part, its designator.
+_ONE_COMPONENT_DURATION = re.compile(r"P(T?)(\d+(?:\.\d+)?)([WDHMS])")
 
 
 @dataclass(frozen=True, order=True)
@@ -36,13 +45,18 @@ class Value:
     """A Wikidata data value: ``kind`` is item, time, monolingualtext, quantity, string or url.
 
     ``text`` is the Q-id (or, for an entity with no checked id, its kzgraph IRI), the ISO date as
-    precise as the source (``2015``, ``2015-09``, ``2015-09-02``), the text, or the amount.
+    precise as the source (``2015``, ``2015-09``, ``2015-09-02``), the text, or the amount. A
+    quantity's ``unit`` is the Q-id of its unit ("" for a pure number); ``lower`` and ``upper`` are
+    its bounds where the data states them ("" otherwise: bounds are never made up).
     """
 
     kind: str
     text: str
     precision: int = 0
     language: str = ""
+    unit: str = ""
+    lower: str = ""
+    upper: str = ""
 
     @property
     def linked(self) -> bool:
@@ -90,11 +104,29 @@ def _literal_value(literal: Literal) -> Value | None:
         return Value("time", str(literal)[:length], precision)
     if literal.datatype in _QUANTITY_TYPES:
         return Value("quantity", str(literal.toPython()))
+    if literal.datatype == XSD.duration:
+        return duration_value(str(literal))
     if literal.datatype == XSD.anyURI:
         return Value("url", absolute_url(str(literal)))
     if literal.datatype in (None, XSD.string):
         return Value("string", str(literal))
     return None
+
+
+def duration_value(text: str) -> Value | None:
+    """``P10D`` → 10 days, the quantity with a unit Wikidata states a duration as; None for a
+    duration with several components or with a unit that has no checked Wikidata id."""
+    match = _ONE_COMPONENT_DURATION.fullmatch(text)
+    if not match:
+        return None
+    in_time_part, amount, designator = match.groups()
+    unit = UNIT_ITEMS.get(DURATION_UNITS.get((bool(in_time_part), designator), ""))
+    return Value("quantity", _amount(amount), unit=unit) if unit else None
+
+
+def _amount(text: str) -> str:
+    """A decimal amount as Wikidata writes it: no trailing ``.0``."""
+    return text[:-2] if text.endswith(".0") else text
 
 
 def absolute_url(text: str) -> str:
@@ -141,18 +173,28 @@ def _mapped(dataset: Dataset, prop, obj, alignment: Alignment) -> Iterator[tuple
             pid, qid = alignment.type_statements[obj]
             yield pid, Value("item", qid)
     elif prop in alignment.properties:
-        value = _quantity_node(dataset, obj) if isinstance(obj, (URIRef, BNode)) else None
-        value = value or to_value(obj, alignment)
+        is_quantity = (obj, RDF.type, KZO.QuantitativeValue) in dataset
+        value = _quantity_node(dataset, obj) if is_quantity else to_value(obj, alignment)
         if value is not None:
             yield alignment.properties[prop], value
 
 
 def _quantity_node(dataset: Dataset, node) -> Value | None:
-    """A kzo:QuantitativeValue node as its amount (its unit has no checked Wikidata id yet)."""
-    if (node, RDF.type, KZO.QuantitativeValue) not in dataset:
-        return None
+    """A kzo:QuantitativeValue node as its amount, unit and stated bounds (schema:minValue,
+    schema:maxValue); None when it names a unit (by code or text) with no checked Wikidata id,
+    since the amount alone would state a different quantity."""
     amount = dataset.value(node, SCHEMA.value)
-    return Value("quantity", str(amount.toPython())) if amount is not None else None
+    code = dataset.value(node, SCHEMA.unitCode)
+    unit = UNIT_ITEMS.get(str(code), "") if code is not None else ""
+    names_a_unit = code is not None or (node, SCHEMA.unitText, None) in dataset
+    if amount is None or (names_a_unit and not unit):
+        return None
+    lower, upper = (dataset.value(node, bound) for bound in (SCHEMA.minValue, SCHEMA.maxValue))
+    return Value("quantity", _number(amount), unit=unit, lower=_number(lower), upper=_number(upper))
+
+
+def _number(literal) -> str:
+    return "" if literal is None else _amount(str(literal.toPython()))
 
 
 def _statement(dataset: Dataset, alignment: Alignment, key: tuple, claims: set,

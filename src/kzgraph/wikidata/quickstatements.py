@@ -4,16 +4,19 @@ Syntax: https://www.wikidata.org/wiki/Help:QuickStatements — one tab-separated
 ``item  property  value  [qualifier-property value]…  [S-property value]…``. Dates carry their
 precision (``/11`` day, ``/10`` month, ``/9`` year); each reference of a statement (the article,
 S854 + S1476; a numbered reference, S1476 + S577 + …) is its own line, which QuickStatements merges
-into the one statement. Quantities are left out: their unit (day) has no checked Wikidata id yet,
-and a unitless amount would state something else.
+into the one statement. A quantity carries its unit (``10U573``, 10 days) and, where the data
+states bounds, a tolerance (``10~1``); bounds not symmetric about the amount have no v1 syntax, so
+such a quantity is left out rather than written without them.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from kzgraph.wikidata.diff import Difference
 from kzgraph.wikidata.facts import Statement, Value
 
-__all__ = ["qs_value", "quickstatements", "statement_commands"]
+__all__ = ["qs_value", "quickstatements", "statement_commands", "writable"]
 
 
 def quickstatements(differences: list[Difference]) -> str:
@@ -21,7 +24,7 @@ def quickstatements(differences: list[Difference]) -> str:
     lines = []
     for difference in differences:
         statement = difference.statement
-        if difference.kind == "missing-on-wikidata" and statement and statement.value.kind != "quantity":
+        if difference.kind == "missing-on-wikidata" and statement and writable(statement.value):
             lines.extend(statement_commands(statement))
     return "".join(line + "\n" for line in lines)
 
@@ -42,6 +45,20 @@ def _sources(snaks: tuple[tuple[str, Value], ...]) -> list[str]:
     return fields
 
 
+def writable(value: Value) -> bool:
+    """False for a quantity whose bounds QuickStatements v1 cannot write (not symmetric)."""
+    if value.kind != "quantity" or not (value.lower or value.upper):
+        return True
+    return _tolerance(value) is not None
+
+
+def _tolerance(value: Value) -> str | None:
+    amount, lower, upper = (Decimal(text or "NaN") for text in (value.text, value.lower, value.upper))
+    if upper - amount != amount - lower:
+        return None
+    return str(upper - amount)
+
+
 def qs_value(value: Value) -> str:
     """A value in QuickStatements syntax."""
     if value.kind == "item":
@@ -52,7 +69,9 @@ def qs_value(value: Value) -> str:
     if value.kind == "monolingualtext":
         return f'{value.language}:"{_clean(value.text)}"'
     if value.kind == "quantity":
-        return value.text
+        tolerance = _tolerance(value) if value.lower or value.upper else None
+        unit = "U" + value.unit.removeprefix("Q") if value.unit else ""
+        return value.text + (f"~{tolerance}" if tolerance else "") + unit
     return f'"{_clean(value.text)}"'
 
 

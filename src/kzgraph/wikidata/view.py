@@ -1,11 +1,15 @@
 """The graph in Wikidata's RDF model, so Wikidata Query Service queries run on it unchanged.
 
 Follows the Wikibase RDF dump format (https://www.mediawiki.org/wiki/Wikibase/Indexing/RDF_Dump_Format):
-``wdt:`` truthy triples, ``p:`` → statement node with ``ps:`` value, ``psv:`` full time value
-(with ``wikibase:timePrecision``), ``pq:`` qualifiers, and ``prov:wasDerivedFrom`` → reference node
-with ``pr:`` properties carrying the article's reference data. Entities with a checked Wikidata id
-appear as ``wd:Q…``; all others keep their kzgraph IRI. Statement, value and reference nodes are
-kzgraph's own IRIs (``kz:statement/…``), never Wikidata's, since Wikidata did not make them.
+``wdt:`` truthy triples, ``p:`` → statement node with ``ps:`` value, ``psv:`` full time and
+quantity values (``wikibase:timePrecision``; ``wikibase:quantityAmount``, ``quantityUnit``),
+``pq:`` qualifiers (``pqv:`` full values), and ``prov:wasDerivedFrom`` → reference node with ``pr:``
+properties carrying the article's reference data (``prv:`` full values). Entities with a checked
+Wikidata id appear as ``wd:Q…``; all others keep their kzgraph IRI. Every entity and every Wikidata
+id the view uses has its label (a Wikidata id its register label, in English, as Wikidata's own),
+and every property its ``wikibase:Property`` description, as the Wikidata Query Service has them.
+Statement, value and reference nodes are kzgraph's own IRIs (``kz:statement/…``), never Wikidata's,
+since Wikidata did not make them.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from rdflib.namespace import PROV, SKOS, XSD
 
 from kzgraph.dataset import new_dataset
 from kzgraph.namespaces import KZ, KZG, WD, WDT
-from kzgraph.wikidata.alignment import labels_of, load_alignment
+from kzgraph.wikidata.alignment import Alignment, labels_of, load_alignment
 from kzgraph.wikidata.facts import Reference, Statement, Value, collect_statements
+from kzgraph.wikidata.register import Row, load_register
 from kzgraph.wikidata.vocabulary import SCHEMA
 
 __all__ = ["VIEW_GRAPH", "WIKIBASE_PREFIXES", "build_view", "view_dataset", "wikidata_time"]
@@ -29,12 +34,14 @@ P = Namespace("http://www.wikidata.org/prop/")
 PS = Namespace("http://www.wikidata.org/prop/statement/")
 PSV = Namespace("http://www.wikidata.org/prop/statement/value/")
 PQ = Namespace("http://www.wikidata.org/prop/qualifier/")
+PQV = Namespace("http://www.wikidata.org/prop/qualifier/value/")
 PR = Namespace("http://www.wikidata.org/prop/reference/")
+PRV = Namespace("http://www.wikidata.org/prop/reference/value/")
 # Wikidata's RDF writes schema.org with http:, where kzgraph's own data uses https:.
 WIKIDATA_SCHEMA = Namespace("http://schema.org/")
 # The prefixes the Wikidata Query Service predefines that this view uses.
 WIKIBASE_PREFIXES = {
-    "wd": WD, "wdt": WDT, "p": P, "ps": PS, "psv": PSV, "pq": PQ, "pr": PR,
+    "wd": WD, "wdt": WDT, "p": P, "ps": PS, "psv": PSV, "pq": PQ, "pqv": PQV, "pr": PR, "prv": PRV,
     "wikibase": WIKIBASE, "prov": PROV, "rdfs": RDFS, "skos": SKOS, "schema": WIKIDATA_SCHEMA,
     "xsd": XSD,
 }
@@ -52,18 +59,22 @@ def view_dataset(dataset: Dataset) -> Dataset:
 
 
 def build_view(dataset: Dataset) -> Graph:
-    """The Wikidata-vocabulary view of ``dataset``: statements, then the names of their items."""
+    """The Wikidata-vocabulary view of ``dataset``: statements, the names of every entity and
+    Wikidata id they use, and the descriptions of their properties."""
     view = Graph()
     for prefix, namespace in WIKIBASE_PREFIXES.items():
         view.bind(prefix, namespace)
     alignment = load_alignment(dataset)
+    register = load_register()
     statements = collect_statements(dataset, alignment)
     for statement in statements:
         add_statement(view, statement)
-    items = {s.subject: s.item for s in statements}
-    items.update(alignment.entities)
-    for subject, item in items.items():
-        add_names(view, dataset, subject, WD[item] if item else subject)
+    for entity, qid in named_entities(statements, alignment).items():
+        add_names(view, dataset, entity, qid, register.get(qid) if qid else None)
+    for qid in sorted(used_items(statements) - set(alignment.entities.values())):
+        add_register_label(view, WD[qid], register.get(qid))
+    for pid, kinds in sorted(used_properties(statements).items()):
+        add_property(view, pid, kinds, register.get(pid))
     return view
 
 
@@ -76,17 +87,28 @@ def add_statement(view: Graph, statement: Statement) -> None:
     view.add((node, RDF.type, WIKIBASE.Statement))
     view.add((node, WIKIBASE.rank, WIKIBASE.NormalRank))
     view.add((node, PS[statement.pid], value))
-    if statement.value.kind == "time":
-        view.add((node, PSV[statement.pid], add_time_value(view, statement.value)))
+    add_full_value(view, node, PSV[statement.pid], statement.value)
     for pid, qualifier in statement.qualifiers:
         view.add((node, PQ[pid], term(qualifier)))
+        add_full_value(view, node, PQV[pid], qualifier)
     for reference in statement.references:
         view.add((node, PROV.wasDerivedFrom, add_reference(view, reference)))
     if statement.item:
         view.add((item, RDF.type, WIKIBASE.Item))
 
 
+def add_full_value(view: Graph, node: URIRef, prop: URIRef, value: Value) -> None:
+    """The ``psv:`` / ``pqv:`` / ``prv:`` value node Wikidata gives times and quantities."""
+    if value.kind == "time":
+        view.add((node, prop, add_time_value(view, value)))
+    elif value.kind == "quantity":
+        view.add((node, prop, add_quantity_value(view, value)))
+
+
 def add_time_value(view: Graph, value: Value) -> URIRef:
+    # Wikidata also gives every time value a wikibase:timeCalendarModel, the item of the
+    # (proleptic) Gregorian calendar; that item is not in the register of checked ids, so the
+    # view leaves the calendar model out rather than write an unchecked id.
     node = KZ[f"value/{_digest(repr(value))}"]
     view.add((node, RDF.type, WIKIBASE.TimeValue))
     view.add((node, WIKIBASE.timeValue, term(value)))
@@ -95,21 +117,118 @@ def add_time_value(view: Graph, value: Value) -> URIRef:
     return node
 
 
+def add_quantity_value(view: Graph, value: Value) -> URIRef:
+    # A pure number's unit is Wikidata's item "1", which has no checked id: such a value has no
+    # quantityUnit here. Bounds appear only where the data states them.
+    node = KZ[f"value/{_digest(repr(value))}"]
+    view.add((node, RDF.type, WIKIBASE.QuantityValue))
+    view.add((node, WIKIBASE.quantityAmount, term(value)))
+    if value.unit:
+        view.add((node, WIKIBASE.quantityUnit, WD[value.unit]))
+    for bound, amount in ((WIKIBASE.quantityLowerBound, value.lower),
+                          (WIKIBASE.quantityUpperBound, value.upper)):
+        if amount:
+            view.add((node, bound, Literal(amount, datatype=XSD.decimal)))
+    return node
+
+
 def add_reference(view: Graph, reference: Reference) -> URIRef:
     node = KZ[f"reference/{_digest(repr(reference))}"]
     view.add((node, RDF.type, WIKIBASE.Reference))
     for pid, value in reference.snaks:
         view.add((node, PR[pid], term(value)))
+        add_full_value(view, node, PRV[pid], value)
     return node
 
 
-def add_names(view: Graph, dataset: Dataset, subject: URIRef, node: URIRef) -> None:
-    """rdfs:label and skos:altLabel as Wikidata writes them, plus schema:description."""
-    for name in labels_of(dataset, subject):
-        is_label = (subject, RDFS.label, name) in dataset
+def named_entities(statements: list[Statement], alignment: Alignment) -> dict[URIRef, str | None]:
+    """kzgraph entity → its Q-id (None if unlinked): every subject and item value of a statement,
+    and every linked entity."""
+    entities: dict[URIRef, str | None] = {s.subject: s.item for s in statements}
+    for value in _item_values(statements):
+        if not value.linked:
+            entities[URIRef(value.text)] = None
+    entities.update(alignment.entities)
+    return entities
+
+
+def used_items(statements: list[Statement]) -> set[str]:
+    """Every Q-id the statements use: items, item values and units."""
+    found = {s.item for s in statements if s.item}
+    found |= {value.text for value in _item_values(statements) if value.linked}
+    found |= {value.unit for value in _all_values(statements) if value.unit}
+    return found
+
+
+def used_properties(statements: list[Statement]) -> dict[str, set[str]]:
+    """Every P-id of a statement, qualifier or reference → the kinds of value it has."""
+    found: dict[str, set[str]] = {}
+    for statement in statements:
+        snaks = [(statement.pid, statement.value), *statement.qualifiers,
+                 *(snak for reference in statement.references for snak in reference.snaks)]
+        for pid, value in snaks:
+            found.setdefault(pid, set()).add(value.kind)
+    return found
+
+
+def _all_values(statements: list[Statement]) -> list[Value]:
+    values = []
+    for statement in statements:
+        values.append(statement.value)
+        values.extend(value for _, value in statement.qualifiers)
+        values.extend(value for reference in statement.references for _, value in reference.snaks)
+    return values
+
+
+def _item_values(statements: list[Statement]) -> list[Value]:
+    return [value for value in _all_values(statements) if value.kind == "item"]
+
+
+def add_names(view: Graph, dataset: Dataset, entity: URIRef, qid: str | None,
+              row: Row | None) -> None:
+    """rdfs:label and skos:altLabel as Wikidata writes them, plus schema:description. A linked
+    entity's English label is the register's (Wikidata's own); the article's English names that
+    differ from it are aliases, as Wikidata keeps them."""
+    node = WD[qid] if qid else entity
+    english = Literal(row.label, lang="en") if row else None
+    if english is not None:
+        view.add((node, RDFS.label, english))
+    for name in labels_of(dataset, entity):
+        if name == english:
+            continue
+        replaced = english is not None and name.language == "en"
+        is_label = (entity, RDFS.label, name) in dataset and not replaced
         view.add((node, RDFS.label if is_label else SKOS.altLabel, name))
-    for description in dataset.objects(subject, SCHEMA.description):
+    for description in dataset.objects(entity, SCHEMA.description):
         view.add((node, WIKIDATA_SCHEMA.description, description))
+
+
+def add_register_label(view: Graph, node: URIRef, row: Row | None) -> None:
+    if row is not None:
+        view.add((node, RDFS.label, Literal(row.label, lang="en")))
+
+
+# Value kind → wikibase:propertyType, and the predicates WDQS links a property entity with.
+PROPERTY_TYPES = {
+    "item": WIKIBASE.WikibaseItem, "time": WIKIBASE.Time, "quantity": WIKIBASE.Quantity,
+    "monolingualtext": WIKIBASE.Monolingualtext, "string": WIKIBASE.String, "url": WIKIBASE.Url,
+}
+PROPERTY_PREDICATES = {
+    WIKIBASE.directClaim: WDT, WIKIBASE.claim: P, WIKIBASE.statementProperty: PS,
+    WIKIBASE.statementValue: PSV, WIKIBASE.qualifier: PQ, WIKIBASE.qualifierValue: PQV,
+    WIKIBASE.reference: PR, WIKIBASE.referenceValue: PRV,
+}
+
+
+def add_property(view: Graph, pid: str, kinds: set[str], row: Row | None) -> None:
+    """``wd:P… a wikibase:Property`` with its label, type and predicates, as WDQS describes it."""
+    node = WD[pid]
+    view.add((node, RDF.type, WIKIBASE.Property))
+    add_register_label(view, node, row)
+    if len(kinds) == 1:
+        view.add((node, WIKIBASE.propertyType, PROPERTY_TYPES[next(iter(kinds))]))
+    for predicate, namespace in PROPERTY_PREDICATES.items():
+        view.add((node, predicate, namespace[pid]))
 
 
 def term(value: Value) -> URIRef | Literal:
