@@ -79,6 +79,13 @@ def test_home_page_counts_and_entry_points(client, dataset):
         assert f'href="{link}"' in page
 
 
+def test_home_page_lists_the_candidates_apart_from_the_cosmonauts_who_flew(client):
+    page = client.get("/", headers={"Accept": "text/html"}).text
+    flown, _, candidates = page.partition("Cosmonaut candidates")
+    assert 'href="/resource/Mukhtar_Aymakhanov"' in candidates.split("<h2")[0]
+    assert 'href="/resource/Mukhtar_Aymakhanov"' not in flown.rpartition("Cosmonauts")[2]
+
+
 def test_ontology_page_and_rdf(client):
     page = client.get("/ontology", headers={"Accept": "text/html"}).text
     assert 'id="formationDate"' in page and "wikidata.org/prop/direct/P571" in page

@@ -209,6 +209,8 @@ def _home_context(dataset: Dataset, view: PageView) -> dict:
 
     sections = [("The agency", *instances(KZO.SpaceAgency), of(KZO.SpaceAgency)),
                 ("Cosmonauts", *instances(KZO.Cosmonaut), of(KZO.Cosmonaut)),
+                ("Cosmonaut candidates", *instances(KZO.CosmonautCandidate),
+                 of(KZO.CosmonautCandidate)),
                 ("Spaceflights", *instances(KZO.CrewedSpaceflight), of(KZO.CrewedSpaceflight)),
                 ("Satellites", *instances(KZO.CommunicationsSatellite), of(KZO.CommunicationsSatellite)),
                 ("Sources", *sources(), of(KZO.Reference, KZO.Article))]
