@@ -1,6 +1,6 @@
 """The ``kzgraph`` command: the only module that prints or exits.
 
-Exit codes (one table, ``EXIT_CODES``): 0 success / conforms, 1 data does not conform (or
+Exit codes (each error class carries its own, ``kzgraph.errors``): 0 success / conforms, 1 data does not conform (or
 Wikidata links drifted, or an id offered for acceptance was rejected, or a published store holds
 other counts), 2 unusable input (syntax error, missing file, bad option), 3 a Wikidata service or
 an external store failed (unreachable, rate-limited, refused, odd answer).
@@ -22,16 +22,11 @@ from kzgraph.config import Settings
 from kzgraph.curation import build_served, load_served, served_files
 from kzgraph.dataset import load_dataset
 from kzgraph.errors import (
-    DataFileError,
     KzgraphError,
-    LinkRejected,
-    PublishMismatch,
     StoreCacheError,
-    StoreError,
     UsageError,
     ValidationFailed,
     WikidataDrift,
-    WikidataError,
 )
 from kzgraph import paths, wikidata
 from kzgraph.export import FORMATS, export
@@ -42,19 +37,6 @@ from kzgraph.wikidata.client import WikidataClient, WikidataSettings
 from kzgraph.wikidata.diff import linked_statements, not_compared
 
 __all__ = ["main"]
-
-EXIT_CODES: dict[type[KzgraphError], int] = {
-    ValidationFailed: 1,
-    WikidataDrift: 1,
-    LinkRejected: 1,
-    PublishMismatch: 1,
-    WikidataError: 3,
-    StoreError: 3,
-    DataFileError: 2,
-    UsageError: 2,
-    KzgraphError: 2,
-}
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     # rdflib logs a warning with a traceback for each ill-typed literal ("2007-0324"^^xsd:date);
@@ -79,7 +61,7 @@ def report_error(error: KzgraphError) -> int:
         print(f"kzgraph: {error}", file=sys.stderr)
     else:
         print(f"kzgraph: error: {error}", file=sys.stderr)
-    return next(code for kind, code in EXIT_CODES.items() if isinstance(error, kind))
+    return error.exit_code
 
 
 def build_parser() -> argparse.ArgumentParser:

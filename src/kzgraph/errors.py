@@ -1,4 +1,4 @@
-"""kzgraph's exceptions, one tree; the CLI and the web layer each map it to statuses in one place.
+"""kzgraph's exceptions, one tree; each class carries its HTTP status, error code and exit code.
 
     KzgraphError                 anything kzgraph reports to a user
     ├── DataFileError            a data, ontology or shapes file cannot be used
@@ -17,6 +17,7 @@
         ├── BadRequest           malformed protocol request or query (400)
         │   ├── QuerySyntaxError     the query does not parse (400, what and where)
         │   └── ServiceNotAllowed    SERVICE to an IRI outside the allowlist (400)
+        ├── NotFound             no such resource, download or graph (404)
         ├── UpdateRefused        SPARQL Update on the read-only endpoint (403)
         ├── MethodNotAllowed     wrong HTTP method (405)
         ├── NotAcceptable        no offered media type is acceptable (406)
@@ -56,6 +57,7 @@ __all__ = [
     "LinkRejected",
     "MethodNotAllowed",
     "NotAcceptable",
+    "NotFound",
     "Overloaded",
     "PayloadTooLarge",
     "PublishMismatch",
@@ -86,10 +88,26 @@ __all__ = [
 
 
 class KzgraphError(Exception):
-    """Base of every error kzgraph reports to a user."""
+    """Base of every error kzgraph reports to a user.
+
+    How it is reported is part of its class: ``status`` and ``code`` for the web layer (the HTTP
+    status and the ``error`` field of the JSON body), ``exit_code`` for the CLI. A subclass inherits
+    them unless it names its own, so the mapping follows the class tree and a new error is one
+    class; ``details`` holds any further fields of the error body.
+    """
+
+    status = 500
+    code = "internal_error"
+    exit_code = 2
+
+    @property
+    def details(self) -> dict[str, object]:
+        return {}
 
 
 class DataFileError(KzgraphError):
+    status = 500
+    code = "data_file"
     def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
         self.path = Path(path)
         self.line = line
@@ -107,6 +125,9 @@ class DataSyntaxError(DataFileError):
 
 
 class ValidationFailed(KzgraphError):
+    status = 422
+    code = "shacl_violation"
+    exit_code = 1
     def __init__(self, report: "ValidationReport") -> None:
         self.report = report
         super().__init__(f"data does not conform: {len(report.results)} violation(s)")
@@ -116,13 +137,22 @@ class StoreCacheError(KzgraphError):
     """The store built from the data files cannot be written (e.g. the cache directory is
     read-only or the disk is full); nothing half-built is left behind."""
 
+    status = 500
+    code = "store_cache"
+
 
 class UsageError(KzgraphError):
     """A request kzgraph cannot honour, such as an unknown export format."""
 
+    status = 400
+    code = "bad_request"
+
 
 class RequestError(KzgraphError):
     """An HTTP request the endpoint refuses; ``web.errors`` maps each kind to its status."""
+
+    status = 400
+    code = "bad_request"
 
     def __init__(self, message: str, headers: dict[str, str] | None = None) -> None:
         self.message = message
@@ -137,6 +167,8 @@ class BadRequest(RequestError):
 class QuerySyntaxError(BadRequest):
     """The query does not parse: what is wrong (``kzgraph.query.diagnose``), and where — 1-based
     ``line`` and ``column``, and ``excerpt``, the query text there with a caret under the spot."""
+
+    code = "query_syntax"
 
     def __init__(self, message: str, headers: dict[str, str] | None = None, *,
                  line: int | None = None, column: int | None = None, excerpt: str = "") -> None:
@@ -153,61 +185,112 @@ class QuerySyntaxError(BadRequest):
 class ServiceNotAllowed(BadRequest):
     """SERVICE to an endpoint that is not on the allowlist."""
 
+    code = "service_not_allowed"
+
+
+class NotFound(RequestError):
+    """No such resource: an IRI the graph does not describe, a download or a graph it lacks."""
+
+    status = 404
+    code = "not_found"
+
 
 class UpdateRefused(RequestError):
     """SPARQL Update sent to the public, read-only endpoint."""
+
+    status = 403
+    code = "update_refused"
 
 
 class MethodNotAllowed(RequestError):
     """The HTTP method is not allowed for this request."""
 
+    status = 405
+    code = "method_not_allowed"
+
 
 class NotAcceptable(RequestError):
     """None of the media types the endpoint offers is acceptable to the client."""
+
+    status = 406
+    code = "not_acceptable"
 
 
 class PayloadTooLarge(RequestError):
     """The request body, query length or query nesting is over its cap."""
 
+    status = 413
+    code = "payload_too_large"
+
 
 class UnsupportedMediaType(RequestError):
     """The request body has a media type the protocol does not allow."""
+
+    status = 415
+    code = "unsupported_media_type"
 
 
 class ResultTooLarge(RequestError):
     """The serialized result would exceed the response size cap."""
 
+    status = 413
+    code = "result_too_large"
+
 
 class Overloaded(RequestError):
     """Every worker is busy and the wait queue is full: retry later."""
+
+    status = 503
+    code = "overloaded"
 
 
 class QueryTimeout(RequestError):
     """The query ran past its time limit; its worker was stopped."""
 
+    status = 503
+    code = "timeout"
+
 
 class WorkerLost(RequestError):
     """The worker process running the query died (killed, out of memory); it is replaced."""
+
+    status = 503
+    code = "worker_lost"
 
 
 class RequestTimeout(RequestError):
     """The request body did not arrive within the time allowed (a slow or stalled client)."""
 
+    status = 408
+    code = "request_timeout"
+
 
 class RateLimited(RequestError):
     """A client used up its requests or query time per minute (429, Retry-After)."""
+
+    status = 429
+    code = "rate_limited"
 
 
 class Unauthorized(RequestError):
     """A write without a curator token (401)."""
 
+    status = 401
+    code = "unauthorized"
+
 
 class Forbidden(RequestError):
     """A write with a token that is not a curator's (403)."""
 
+    status = 403
+    code = "forbidden"
+
 
 class WriteRejected(RequestError):
     """A curator's write would make the data not conform to the shapes; nothing was stored."""
+
+    status = 422
+    code = "shacl_violation"
 
     def __init__(self, report: "ValidationReport") -> None:
         self.report = report
@@ -217,27 +300,45 @@ class WriteRejected(RequestError):
 class ServiceFailed(RequestError):
     """A SERVICE endpoint failed, redirected, or answered more than the SERVICE response cap."""
 
+    status = 502
+    code = "service_failed"
+
 
 class ServiceTimeout(ServiceFailed):
     """A SERVICE endpoint did not answer within the SERVICE time limit."""
+
+    status = 504
+    code = "service_timeout"
 
 
 class BackendFailed(RequestError):
     """The external SPARQL endpoint queries run on (``serve --backend``) failed, refused
     kzgraph's credentials, answered something else than asked, or redirected."""
 
+    status = 502
+    code = "backend_failed"
+
 
 class BackendUnavailable(BackendFailed):
     """The external SPARQL backend cannot be reached, or says it is overloaded."""
+
+    status = 503
+    code = "backend_unavailable"
 
 
 class StoreError(KzgraphError):
     """An external triplestore could not be used by ``kzgraph publish``; the message names the
     URL and what to do."""
 
+    status = 502
+    code = "store_failed"
+    exit_code = 3
+
 
 class PublishMismatch(StoreError):
     """After publishing, the store holds other triple counts than the data; carries the counts."""
+
+    exit_code = 1
 
     def __init__(self, mismatches: list) -> None:
         self.mismatches = mismatches
@@ -247,6 +348,10 @@ class PublishMismatch(StoreError):
 
 class WikidataError(KzgraphError):
     """A Wikidata service could not be used; the message names the URL and what to do."""
+
+    status = 502
+    code = "wikidata_failed"
+    exit_code = 3
 
 
 class WikidataUnavailable(WikidataError):
@@ -260,6 +365,8 @@ class WikidataResponseError(WikidataError):
 class WikidataDrift(WikidataError):
     """``kzgraph wikidata verify`` found linked ids that no longer match; carries the findings."""
 
+    exit_code = 1
+
     def __init__(self, findings: list) -> None:
         self.findings = findings
         super().__init__(f"{len(findings)} Wikidata link(s) drifted")
@@ -267,3 +374,5 @@ class WikidataDrift(WikidataError):
 
 class LinkRejected(WikidataError):
     """An id offered for acceptance does not exist or redirects to another id."""
+
+    exit_code = 1

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from ..conftest import LiveServer
-from .conftest import answers_normally, public_app, query
+from .conftest import answers_normally, public_app
 
 TIMEOUT = 2.0  # the query timeout of the server below
 LIMITS = dict(query_timeout=TIMEOUT, max_query_length=100_000, max_body_bytes=1_000_000,

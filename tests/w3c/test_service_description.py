@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF

@@ -28,11 +28,13 @@ from rdflib import Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kzgraph import paths
+from kzgraph.errors import NotFound
 from kzgraph.export import FORMATS, export
 from kzgraph.namespaces import ONTOLOGY_GRAPH
 from kzgraph.store import graph_sizes
 from kzgraph.void import Distribution, void_description
 from kzgraph.web.conneg import negotiate, parse_accept
+from kzgraph.web.errors import error_response
 from kzgraph.web.pages import template_environment
 from kzgraph.web.state import Served
 
@@ -180,8 +182,7 @@ def downloads_router(served: Served, base_url: str | None = None) -> APIRouter:
         compressed = name.endswith(".gz")
         file = (await built())[0].get(name[:-3] if compressed else name)
         if file is None:
-            return Response('{"error": "not_found", "message": "no such download; see /download/"}',
-                            status_code=404, media_type="application/json")
+            return error_response(NotFound("no such download; see /download/"))
         return _serve(file, request, force_gzip=compressed)
 
     @router.api_route("/.well-known/void", methods=["GET", "HEAD"], summary="VoID + DCAT description")

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Request, Response
 from rdflib import URIRef
 
 from kzgraph.dataset import union_graph
-from kzgraph.errors import BadRequest, MethodNotAllowed
+from kzgraph.errors import BadRequest, MethodNotAllowed, NotFound
 from kzgraph.store import graph_sizes
 from kzgraph.web.conneg import negotiate
+from kzgraph.web.errors import error_response
 from kzgraph.web.pages import RDF_FORMATS
 from kzgraph.web.state import Served
 from kzgraph.web.writes import Writer, change_response, read_rdf
@@ -113,5 +114,4 @@ def _direct_name(request: Request) -> URIRef:
 
 
 def _not_found() -> Response:
-    return Response('{"error": "not_found", "message": "no such graph in the dataset"}',
-                    status_code=404, media_type="application/json")
+    return error_response(NotFound("no such graph in the dataset"))

@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, Response
 
 from kzgraph.errors import RateLimited
 from kzgraph.query.pool import WorkerPool
-from kzgraph.web.errors import error_response, status_of
+from kzgraph.web.errors import error_response
 from kzgraph.web.metrics import CONTENT_TYPE, Metrics
 from kzgraph.web.ratelimit import RateLimiter
 from kzgraph.web.releases import Releases
@@ -79,9 +79,8 @@ class OperationsMiddleware:
         if refusal is None:
             return None
         self.metrics.rate_limited.labels(refusal.limit).inc()
-        error = RateLimited(refusal.message, headers={"Retry-After": str(refusal.retry_after)})
-        status, code = status_of(error)
-        return error_response(status, code, str(error), error.headers)
+        return error_response(
+            RateLimited(refusal.message, headers={"Retry-After": str(refusal.retry_after)}))
 
     def _account(self, scope, state: dict, client: str, endpoint: str | None, sent: dict,
                  seconds: float) -> None:

@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from kzgraph.errors import NotAcceptable
+from kzgraph.errors import NotAcceptable, NotFound
 from kzgraph.langtag import bcp47_case
 from kzgraph.linkeddata import Description, describe, is_known
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
 from kzgraph.web.conneg import negotiate
+from kzgraph.web.errors import error_response
 from kzgraph.web.state import Served
 
 __all__ = ["CANONICAL_BASE", "PageView", "linked_data_router", "template_environment"]
@@ -121,9 +122,8 @@ def linked_data_router(served: Served) -> APIRouter:
         except NotAcceptable:
             page = "application/json"
         if page == "text/html":
-            return render("not_found.html", status=404, iri=iri)
-        return JSONResponse({"error": "not_found", "message": f"no description of {iri}"},
-                            status_code=404, headers={"Vary": "Accept"})
+            return render("not_found.html", status=NotFound.status, iri=iri)
+        return error_response(NotFound(f"no description of {iri}", headers={"Vary": "Accept"}))
 
     @router.get("/", include_in_schema=False)
     async def home() -> HTMLResponse:

@@ -66,7 +66,7 @@ def search_router(served: Served) -> APIRouter:
             if media == "text/html":  # a browser without a query gets the search form itself
                 empty = not (q or "").strip()
                 return page(200 if empty else 400, q=q or "", error=None if empty else str(error))
-            return error_response(400, "bad_request", str(error))
+            return error_response(error)
         if media == "text/html":
             return page(200, q=results.query, results=results, hits=[_view(h) for h in results.hits])
         return JSONResponse(_json(results), headers={"Vary": "Accept"})

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rdflib import RDF, Dataset, Literal, URIRef
+from rdflib import RDF, BNode, Dataset, Literal, URIRef
 from rdflib.namespace import PROV, XSD
 
 from kzgraph.dataset import PROVENANCE_GRAPH
@@ -173,7 +173,8 @@ def _mapped(dataset: Dataset, prop, obj, alignment: Alignment) -> Iterator[tuple
             pid, qid = alignment.type_statements[obj]
             yield pid, Value("item", qid)
     elif prop in alignment.properties:
-        is_quantity = (obj, RDF.type, KZO.QuantitativeValue) in dataset
+        is_quantity = isinstance(obj, (URIRef, BNode)) and \
+            (obj, RDF.type, KZO.QuantitativeValue) in dataset
         value = _quantity_node(dataset, obj) if is_quantity else to_value(obj, alignment)
         if value is not None:
             yield alignment.properties[prop], value
