@@ -9,7 +9,7 @@ from rdflib import BNode
 import pytest
 
 from kzgraph import DataSyntaxError, paths, validate
-from kzgraph.validation import DEFAULT_GRAPH_SHAPE, locate
+from kzgraph.validation import DEFAULT_GRAPH_SHAPE, REGISTER_SHAPE, locate
 
 FACTS = paths.home() / "data" / "kazcosmos.trig"
 SOURCES = paths.home() / "data" / "sources.trig"
@@ -76,7 +76,19 @@ BREAKAGES = [
     ("link on an unverified entity", LINKS, "kz:KazSat-1 kzo:wikidataStatus kzo:Unverified .", "kz:KazSat-1 kzo:wikidataStatus kzo:Unverified ; owl:sameAs wd:Q232 .",
      "kzsh:UnverifiedHasNoLinkShape", "kz:KazSat-1"),
     ("entity without link status", LINKS, "kz:Star_City kzo:wikidataStatus kzo:Unverified .", "",
-     "kzsh:WikidataStatus", "kz:Star_City"),
+     "kzsh:WikidataStatusShape (property kzo:wikidataStatus)", "kz:Star_City"),
+    ("entity with two link statuses", LINKS, "kz:Star_City kzo:wikidataStatus kzo:Unverified .",
+     "kz:Star_City kzo:wikidataStatus kzo:Unverified , kzo:Verified .",
+     "kzsh:WikidataStatusShape (property kzo:wikidataStatus)", "kz:Star_City"),
+    ("link status on a decree", LINKS, "kz:KazCosmos kzo:wikidataStatus kzo:Unverified .",
+     "kz:KazCosmos kzo:wikidataStatus kzo:Unverified .\n    kz:Cosmonaut_corps_decree_2000 kzo:wikidataStatus kzo:Unverified .",
+     "kzsh:WikidataStatusShape", "kz:Cosmonaut_corps_decree_2000"),
+    ("verified without a link", LINKS, "kz:KazSat-1 kzo:wikidataStatus kzo:Unverified .",
+     "kz:KazSat-1 kzo:wikidataStatus kzo:Verified .", "kzsh:WikidataStatusShape", "kz:KazSat-1"),
+    ("id not in the register", LINKS, "kz:Mir owl:sameAs wd:Q48604", "kz:Mir owl:sameAs wd:Q999999999",
+     REGISTER_SHAPE, "kz:Mir"),
+    ("class id as a link", LINKS, "kz:Mir owl:sameAs wd:Q48604", "kz:Mir owl:sameAs wd:Q25956",
+     REGISTER_SHAPE, "kz:Mir"),
     ("decree without issuer", FACTS, "kzo:issuedBy kz:Government_of_Kazakhstan ;", "",
      "kzsh:DecreeShape (property kzo:issuedBy)", "kz:Cosmonaut_corps_decree_2000"),
     ("crew selection without mission", FACTS,
@@ -94,7 +106,7 @@ BREAKAGES = [
     ("country that is not a country", FACTS,
      'rdfs:label "Nur-Sultan"@en ;\n        kzo:country kz:Kazakhstan .', 'rdfs:label "Nur-Sultan"@en ;\n        kzo:country kz:Star_City .',
      "kzsh:CountryValueShape (property kzo:country)", "kz:Nur-Sultan"),
-    ("parent organisation that is a place", FACTS, "kzo:parentOrganization kz:Thales_Alenia_Space .",
+    ("parent organisation that is a place", LINKS, "kzo:parentOrganization kz:Thales_Alenia_Space .",
      "kzo:parentOrganization kz:Star_City .",
      "kzsh:OrganizationShape (property kzo:parentOrganization)", "kz:Thales_Alenia_Space_Italy"),
     ("satellite without launch date", FACTS, 'kzo:seriesOrdinal 3 ;\n        kzo:launchDate "2014"^^xsd:gYear .',

@@ -142,6 +142,7 @@ class KZO(DefinedNamespace):
     usedForLaunchesBy: URIRef
     verificationMethod: URIRef
     wikidataStatus: URIRef
+    wikidataEvidence: URIRef
     wikidataTypeProperty: URIRef
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from kzgraph.wikidata import register
 from kzgraph.wikidata.vocabulary import QUALIFIER_PROPERTIES, REFERENCE_PROPERTIES
 from tests.conftest import WIKIDATA_IDS
 
@@ -46,7 +47,5 @@ def test_the_scan_finds_ids_in_strings_and_comments_and_honours_a_justification(
 def test_the_table_holds_only_reference_and_qualifier_properties_each_a_checked_property():
     in_table = {match for _, match in unjustified_ids(TABLE.read_text(encoding="utf-8"))}
     assert in_table == set(REFERENCE_PROPERTIES.values()) | set(QUALIFIER_PROPERTIES.values())
-    checked = {row[0] for row in (line.split("\t") for line in
-                                  WIKIDATA_IDS.read_text(encoding="utf-8").splitlines())
-               if row[0][:1] == "P" and row[2] == "property"}
+    checked = {row.id for row in register.load(WIKIDATA_IDS) if row.kind == "property"}
     assert in_table <= checked, sorted(in_table - checked)
