@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import BNode
+from rdflib import BNode, URIRef
 
 import pytest
 
@@ -316,3 +316,19 @@ def test_validate_reports_a_wikidata_id_the_register_does_not_allow(tmp_path, ca
     fired = [r for r in report.results if r.shape == REGISTER_SHAPE]
     assert len(fired) == 1 and message in fired[0].message, "\n".join(report.lines())
     assert (fired[0].focus, fired[0].file.name) == ("kz:Mir", "wikidata-links.trig") and fired[0].line
+
+
+def test_the_named_classes_are_one_list_in_the_status_shape_and_the_entity_shape():
+    from rdflib import Graph
+    from rdflib.collection import Collection
+    from rdflib.namespace import SH
+
+    shapes = Graph()
+    for path in paths.shape_files():
+        shapes.parse(path)
+    kzsh = "https://w3id.org/kzgraph/shapes#"
+    status, entity = URIRef(kzsh + "WikidataStatusShape"), URIRef(kzsh + "EntityShape")
+    targets = set(shapes.objects(status, SH.targetClass))
+    alternatives = {shapes.value(member, SH["class"])
+                    for member in Collection(shapes, shapes.value(status, SH["or"]))}
+    assert len(targets) == 8 and targets == alternatives == set(shapes.objects(entity, SH.targetClass))

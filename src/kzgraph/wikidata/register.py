@@ -7,6 +7,7 @@ kzgraph uses it for and the evidence (where the id was seen paired with its labe
 Public API::
 
     load(path=None) -> Register       the register (``paths.home()/data/wikidata-ids.tsv``)
+    default() -> Register             the same, read once and again when the file changes
     label(id), kind(id), evidence(id) of the default register; UnregisteredId if it has no row
     triple_uses(triples)              every Wikidata id an RDF graph uses, with the kinds it may be
     text_uses(text)                   every Wikidata id a text (code, query, Turtle) names, likewise
@@ -29,8 +30,8 @@ from rdflib.namespace import OWL, RDFS, SKOS
 from kzgraph import paths
 from kzgraph.errors import DataFileError, UnregisteredId
 
-__all__ = ["KINDS", "Register", "Row", "Use", "evidence", "kind", "label", "load", "register_path",
-           "text_uses", "triple_uses"]
+__all__ = ["KINDS", "Register", "Row", "Use", "default", "evidence", "kind", "label", "load",
+           "parse_iri", "register_path", "text_uses", "triple_uses"]
 
 KINDS = ("item", "class", "property")
 COLUMNS = ("id", "label", "kind", "used for", "evidence")
