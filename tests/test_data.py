@@ -10,6 +10,7 @@ from rdflib.namespace import PROV, XSD
 
 from kzgraph.dataset import default_graph_triples
 from kzgraph.namespaces import KZ, KZO, SRC
+from kzgraph.wikidata import register
 
 from .conftest import ARTICLE, WIKIDATA_IDS
 
@@ -55,12 +56,27 @@ def test_no_fact_outside_a_named_graph(dataset):
     assert len(default_graph_triples(dataset)) == 0
 
 
-def test_only_checked_wikidata_ids_appear(dataset):
-    checked = {line.split("\t")[0] for line in WIKIDATA_IDS.read_text(encoding="utf-8").splitlines()
-               if line[:1] in "QP"}
-    used = {str(t).rsplit("/", 1)[1] for triple in dataset.triples((None, None, None)) for t in triple
-            if isinstance(t, URIRef) and "wikidata.org/" in str(t)}
-    assert used and used <= checked
+def test_only_checked_wikidata_ids_appear_each_as_its_kind(dataset):
+    checked = register.load(WIKIDATA_IDS)
+    uses = list(register.triple_uses(dataset.triples((None, None, None))))
+    assert uses and not [message for use in uses if (message := checked.misuse(use))]
+
+
+@pytest.mark.parametrize("fact", [
+    'kz:Khrunichev rdfs:label "Khrunichev State Research and Production Space Center"@en',
+    "kz:Thales_Alenia_Space_Italy kzo:parentOrganization kz:Thales_Alenia_Space",
+])
+def test_an_outside_fact_sits_in_a_claim_of_the_register_not_of_the_article(dataset, fact):
+    query = f"""{PREFIXES} PREFIX src: <https://w3id.org/kzgraph/source/>
+        SELECT ?claim ?source WHERE {{ GRAPH ?claim {{ {fact} }} ?claim prov:wasDerivedFrom ?source }}"""
+    rows = list(dataset.query(query))
+    assert rows and {row.source for row in rows} == {SRC["wikidata-ids"]}, fact
+
+
+def test_the_articles_spelling_of_khrunichev_stays_an_alias_from_the_article(dataset):
+    query = f"""{PREFIXES} ASK {{ GRAPH ?claim {{ kz:Khrunichev skos:altLabel "Krunichev"@en }}
+        ?claim prov:wasDerivedFrom <https://w3id.org/kzgraph/source/article> }}"""
+    assert dataset.query(query).askAnswer
 
 
 def test_formation_and_official_establishment_are_two_distinct_sourced_facts(dataset):

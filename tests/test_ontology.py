@@ -11,6 +11,7 @@ from rdflib.namespace import DC, DCTERMS, PROV, SKOS
 
 from kzgraph import paths
 from kzgraph.namespaces import KZO, WD, WDT
+from kzgraph.wikidata import register
 
 from .conftest import WIKIDATA_IDS
 
@@ -50,9 +51,7 @@ def aligned(graph: Graph, term: URIRef, seen: frozenset = frozenset()) -> bool:
 
 def checked_ids() -> dict[str, str]:
     """id → kind (item, class or property) of data/wikidata-ids.tsv."""
-    rows = [line.split("\t") for line in WIKIDATA_IDS.read_text(encoding="utf-8").splitlines()
-            if line[:1] in "PQ"]
-    return {row[0]: row[2] for row in rows}
+    return {row.id: row.kind for row in register.load(WIKIDATA_IDS)}
 
 
 def test_every_term_is_aligned_or_says_why_not(ontology):
@@ -87,19 +86,15 @@ def test_the_check_fails_for_a_term_with_neither(ontology):
 
 
 def test_every_wikidata_iri_is_a_checked_id_of_the_right_kind(ontology):
-    checked = checked_ids()
-    used = set()
     for triple in ontology:
         for node in triple:
             if isinstance(node, URIRef) and "wikidata.org/" in str(node):
-                text = str(node)
-                assert text.startswith((str(WD), str(WDT))), f"{text}: only wd:Q… and wdt:P…"
-                local = text.rsplit("/", 1)[1]
-                assert local in checked, f"{local} is not in ids.tsv"
-                expected = "property" if text.startswith(str(WDT)) else ("item", "class")
-                assert checked[local] in expected, f"{text} is a {checked[local]}"
-                used.add(local)
-    assert {"P31", "P106", "P856", "Q12634815"} <= used
+                assert str(node).startswith((str(WD), str(WDT))), f"{node}: only wd:Q… and wdt:P…"
+    # as its kind where it is used: a class aligned to a class, a property to a property
+    checked = register.load(WIKIDATA_IDS)
+    uses = list(register.triple_uses(ontology))
+    assert not [message for use in uses if (message := checked.misuse(use))]
+    assert {"P31", "P106", "P856", "Q12634815"} <= {use.id for use in uses}
 
 
 def test_every_wikidata_id_in_the_notes_is_a_checked_one(ontology):

@@ -54,25 +54,35 @@ def _name(term: object, shapes: Graph) -> str:
 
 
 def ours(files: list[Path], shapes: Graph) -> Counter:
-    """kzgraph's results in the same terms, read back from its engine's records."""
+    """kzgraph's results in the same terms, read back from its engine's records and from the
+    results of the shapes it left to pySHACL."""
     from kzgraph import validation
 
-    captured = []
-    original = validation._found_terms
+    captured, delegated = [], []
+    found_terms, result_terms = validation._found_terms, validation._result_terms
 
     def spy(found):
         captured.append(found)
-        return original(found)
+        return found_terms(found)
 
-    validation._found_terms, load = spy, validation.load_shapes
-    validation.load_shapes = lambda files=None: shapes
+    def spy_delegated(triples):
+        terms = result_terms(triples)
+        delegated.append(terms)
+        return terms
+
+    validation._found_terms, validation._result_terms = spy, spy_delegated
+    load, validation.load_shapes = validation.load_shapes, lambda files=None: shapes
     try:
         report = validate(files)
     finally:
-        validation._found_terms, validation.load_shapes = original, load
+        validation._found_terms, validation._result_terms = found_terms, result_terms
+        validation.load_shapes = load
     found = Counter(tuple(_name(t, shapes) for t in (
         f.focus, f.path, f.value, f.shape, f.component, f.severity)) + (
         f.messages[0] if f.messages else "",) for f in captured)
+    found.update(tuple(_name(terms.get(p), shapes) for p in (
+        SH.focusNode, SH.resultPath, SH.value, SH.sourceShape, SH.sourceConstraintComponent,
+        SH.resultSeverity)) + (str(terms.get(SH.resultMessage) or ""),) for terms in delegated)
     assert len(report.results) >= sum(found.values())
     return found
 

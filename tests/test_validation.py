@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import BNode
+from rdflib import BNode, URIRef
 
 import pytest
 
 from kzgraph import DataSyntaxError, paths, validate
-from kzgraph.validation import DEFAULT_GRAPH_SHAPE, locate
+from kzgraph.validation import DEFAULT_GRAPH_SHAPE, REGISTER_SHAPE, locate
 
 FACTS = paths.home() / "data" / "kazcosmos.trig"
 SOURCES = paths.home() / "data" / "sources.trig"
@@ -76,7 +76,15 @@ BREAKAGES = [
     ("link on an unverified entity", LINKS, "kz:KazSat-1 kzo:wikidataStatus kzo:Unverified .", "kz:KazSat-1 kzo:wikidataStatus kzo:Unverified ; owl:sameAs wd:Q232 .",
      "kzsh:UnverifiedHasNoLinkShape", "kz:KazSat-1"),
     ("entity without link status", LINKS, "kz:Star_City kzo:wikidataStatus kzo:Unverified .", "",
-     "kzsh:WikidataStatus", "kz:Star_City"),
+     "kzsh:WikidataStatusShape (property kzo:wikidataStatus)", "kz:Star_City"),
+    ("entity with two link statuses", LINKS, "kz:Star_City kzo:wikidataStatus kzo:Unverified .",
+     "kz:Star_City kzo:wikidataStatus kzo:Unverified , kzo:Verified .",
+     "kzsh:WikidataStatusShape (property kzo:wikidataStatus)", "kz:Star_City"),
+    ("link status on a decree", LINKS, "kz:KazCosmos kzo:wikidataStatus kzo:Unverified .",
+     "kz:KazCosmos kzo:wikidataStatus kzo:Unverified .\n    kz:Cosmonaut_corps_decree_2000 kzo:wikidataStatus kzo:Unverified .",
+     "kzsh:WikidataStatusShape", "kz:Cosmonaut_corps_decree_2000"),
+    ("verified without a link", LINKS, "kz:KazSat-1 kzo:wikidataStatus kzo:Unverified .",
+     "kz:KazSat-1 kzo:wikidataStatus kzo:Verified .", "kzsh:WikidataStatusShape", "kz:KazSat-1"),
     ("decree without issuer", FACTS, "kzo:issuedBy kz:Government_of_Kazakhstan ;", "",
      "kzsh:DecreeShape (property kzo:issuedBy)", "kz:Cosmonaut_corps_decree_2000"),
     ("crew selection without mission", FACTS,
@@ -94,7 +102,7 @@ BREAKAGES = [
     ("country that is not a country", FACTS,
      'rdfs:label "Nur-Sultan"@en ;\n        kzo:country kz:Kazakhstan .', 'rdfs:label "Nur-Sultan"@en ;\n        kzo:country kz:Star_City .',
      "kzsh:CountryValueShape (property kzo:country)", "kz:Nur-Sultan"),
-    ("parent organisation that is a place", FACTS, "kzo:parentOrganization kz:Thales_Alenia_Space .",
+    ("parent organisation that is a place", LINKS, "kzo:parentOrganization kz:Thales_Alenia_Space .",
      "kzo:parentOrganization kz:Star_City .",
      "kzsh:OrganizationShape (property kzo:parentOrganization)", "kz:Thales_Alenia_Space_Italy"),
     ("satellite without launch date", FACTS, 'kzo:seriesOrdinal 3 ;\n        kzo:launchDate "2014"^^xsd:gYear .',
@@ -315,3 +323,37 @@ def test_unusable_shapes_are_a_clear_error_naming_the_file(tmp_path, constraint,
     assert str(caught.value).startswith(f"{shapes}: not usable as SHACL shapes: ")
     assert reason in str(caught.value)
     assert gc.isenabled()
+
+
+# validate checks Wikidata ids against the register (data/wikidata-ids.tsv), next to the shapes
+REGISTER_BREAKAGES = [
+    ("id not in the register", "kz:Mir owl:sameAs wd:Q999999999", "Q999999999 is not in the register"),
+    ("class id as a link", "kz:Mir owl:sameAs wd:Q25956",
+     "Q25956 (space station) is registered as a class but used here as an item"),
+]
+
+
+@pytest.mark.parametrize("case", REGISTER_BREAKAGES, ids=[b[0] for b in REGISTER_BREAKAGES])
+def test_validate_reports_a_wikidata_id_the_register_does_not_allow(tmp_path, case):
+    _, new, message = case
+    report = validate(mutate(tmp_path, LINKS, "kz:Mir owl:sameAs wd:Q48604", new))
+    assert not report.conforms
+    fired = [r for r in report.results if r.shape == REGISTER_SHAPE]
+    assert len(fired) == 1 and message in fired[0].message, "\n".join(report.lines())
+    assert (fired[0].focus, fired[0].file.name) == ("kz:Mir", "wikidata-links.trig") and fired[0].line
+
+
+def test_the_named_classes_are_one_list_in_the_status_shape_and_the_entity_shape():
+    from rdflib import Graph
+    from rdflib.collection import Collection
+    from rdflib.namespace import SH
+
+    shapes = Graph()
+    for path in paths.shape_files():
+        shapes.parse(path)
+    kzsh = "https://w3id.org/kzgraph/shapes#"
+    status, entity = URIRef(kzsh + "WikidataStatusShape"), URIRef(kzsh + "EntityShape")
+    targets = set(shapes.objects(status, SH.targetClass))
+    alternatives = {shapes.value(member, SH["class"])
+                    for member in Collection(shapes, shapes.value(status, SH["or"]))}
+    assert len(targets) == 8 and targets == alternatives == set(shapes.objects(entity, SH.targetClass))

@@ -3,7 +3,8 @@
     KzgraphError                 anything kzgraph reports to a user
     ├── DataFileError            a data, ontology or shapes file cannot be used
     │   ├── DataFileNotFound     the file does not exist or cannot be read
-    │   └── DataSyntaxError      Turtle/TriG syntax error (file, line)
+    │   ├── DataSyntaxError      Turtle/TriG syntax error (file, line)
+    │   └── UnregisteredId       a Wikidata id asked of the register that is not in it
     ├── ValidationFailed         the data does not conform to the shapes (carries the report)
     ├── UsageError               a request kzgraph cannot honour (unknown format, bad option)
     ├── WikidataError            a Wikidata service (API, Special:EntityData, query service) failed
@@ -74,6 +75,7 @@ __all__ = [
     "StoreError",
     "Forbidden",
     "Unauthorized",
+    "UnregisteredId",
     "UnsupportedMediaType",
     "WriteRejected",
     "UpdateRefused",
@@ -122,6 +124,14 @@ class DataFileNotFound(DataFileError):
 
 class DataSyntaxError(DataFileError):
     """A Turtle or TriG file does not parse; ``line`` is where the parser stopped."""
+
+
+class UnregisteredId(DataFileError):
+    """A Wikidata id looked up in the register (``data/wikidata-ids.tsv``) that has no row there."""
+
+    def __init__(self, path: Path | str, wikidata_id: str) -> None:
+        self.wikidata_id = wikidata_id
+        super().__init__(path, f"{wikidata_id} is not in the register of checked Wikidata ids")
 
 
 class ValidationFailed(KzgraphError):

@@ -147,6 +147,7 @@ class KZO(DefinedNamespace):
     verificationMethod: URIRef
     wikidataProperty: URIRef
     wikidataStatus: URIRef
+    wikidataEvidence: URIRef
     wikidataTypeProperty: URIRef
 
 

@@ -35,10 +35,11 @@ from kzgraph.shacl_data import ShaclData, from_dataset, read_files
 if TYPE_CHECKING:
     from kzgraph.shacl_engine import Found
 
-__all__ = ["ValidationReport", "ValidationResult", "load_shapes", "locate", "validate",
-           "validate_dataset"]
+__all__ = ["REGISTER_SHAPE", "ValidationReport", "ValidationResult", "load_shapes", "locate",
+           "validate", "validate_dataset"]
 
 DEFAULT_GRAPH_SHAPE = "kzgraph: every data triple in a named claim graph"
+REGISTER_SHAPE = "kzgraph: Wikidata ids only from the register, each as its kind"
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,37 @@ def validate(
     from pyshacl.errors import ReportableRuntimeError
 
     try:
-        return _validate(read_files(files, ontology), shapes_graph, files, named_graphs_only=True)
+        data = read_files(files, ontology)
+        return _with_register_results(_validate(data, shapes_graph, files, named_graphs_only=True),
+                                      data, files)
     except (ReportableRuntimeError, ParseBaseException) as error:
         raise _unusable_shapes(shape_files, error) from None
+
+
+def _with_register_results(report: ValidationReport, data: ShaclData,
+                           files: list[Path]) -> ValidationReport:
+    """The report with a result for every Wikidata id the files use that is not in the register
+    (data/wikidata-ids.tsv) or is used as another kind than it is registered as."""
+    from kzgraph.wikidata import register
+
+    uses = list(register.triple_uses(data.triples()))
+    if not uses:
+        return report  # data naming no Wikidata id needs no register
+    checked = register.default()
+    found: dict[tuple, ValidationResult] = {}
+    for use in uses:
+        problem = checked.misuse(use)
+        subject, term = use.where
+        if problem and (subject, term) not in found:
+            where = locate(term, files) or locate(subject, files)
+            found[subject, term] = ValidationResult(
+                focus=_show(subject, data.names), path="", value=_show(term, data.names),
+                message=problem, shape=REGISTER_SHAPE,
+                file=where[0] if where else None, line=where[1] if where else None)
+    if found:
+        report.results = sorted([*report.results, *found.values()], key=_in_file_order)
+        report.conforms = False
+    return report
 
 
 def _unusable_shapes(files: list[Path], error: Exception) -> DataFileError:

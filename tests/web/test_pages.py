@@ -65,6 +65,14 @@ def test_verified_entity_links_to_wikidata(client):
             'public source (evidence in the register), 2026-12-02</span>') in page
 
 
+def test_a_linked_person_shows_the_link_its_evidence_and_wikidatas_spelling(client):
+    page = client.get("/doc/resource/Aidyn_Aimbetov.html").text
+    assert 'href="https://www.wikidata.org/wiki/Q4831087"' in page
+    assert "unverified" not in page
+    assert "Wikidata export of astronauts (2025-06)" in page  # the register's evidence
+    assert "Aydyn Aimbetov" in page  # Wikidata's spelling, an alias
+
+
 def test_page_output_is_escaped(client):
     page = client.get("/doc/source/ref-2.html").text
     assert "&#34;I will travel into space only under the Kazakh flag&#34;" in page or \

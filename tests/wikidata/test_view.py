@@ -17,7 +17,7 @@ from kzgraph import load_dataset
 from kzgraph.dataset import PROVENANCE_GRAPH
 from kzgraph.namespaces import KZ, KZO, WD, WDT
 from kzgraph.wikidata import build_view, load_alignment
-from kzgraph.wikidata.register import load_register
+from kzgraph.wikidata import register as wikidata_register
 from kzgraph.wikidata.view import PQ, PR, PRV, PS, PSV, WIKIBASE
 from kzgraph.wikidata.vocabulary import QUALIFIER_PROPERTIES, REFERENCE_PROPERTIES, UNIT_ITEMS
 
@@ -168,7 +168,7 @@ def wikidata_ids(view: Graph) -> dict[str, set[URIRef]]:
 
 
 def test_every_wikidata_id_in_the_view_is_a_checked_one_used_as_its_kind(view):
-    register = load_register()
+    register = wikidata_register.load().rows
     ids = wikidata_ids(view)
     assert {"P31", "P2047", "Q573", "Q17505024"} <= ids.keys()
     for wid, nodes in ids.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from kzgraph.wikidata import register
 from kzgraph.wikidata.vocabulary import QUALIFIER_PROPERTIES, REFERENCE_PROPERTIES, UNIT_ITEMS
 from tests.conftest import WIKIDATA_IDS
 
@@ -47,8 +48,6 @@ def test_the_table_holds_only_reference_and_qualifier_properties_and_units_each_
     in_table = {match for _, match in unjustified_ids(TABLE.read_text(encoding="utf-8"))}
     properties = set(REFERENCE_PROPERTIES.values()) | set(QUALIFIER_PROPERTIES.values())
     assert in_table == properties | set(UNIT_ITEMS.values())
-    kinds = {row[0]: row[2] for row in (line.split("\t") for line in
-                                        WIKIDATA_IDS.read_text(encoding="utf-8").splitlines())
-             if row[0][:1] in "PQ"}
+    kinds = {row.id: row.kind for row in register.load(WIKIDATA_IDS)}
     assert all(kinds.get(pid) == "property" for pid in properties), sorted(properties - kinds.keys())
     assert all(kinds.get(qid) == "item" for qid in UNIT_ITEMS.values())  # a unit is an item

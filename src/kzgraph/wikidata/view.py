@@ -23,7 +23,7 @@ from kzgraph.dataset import new_dataset
 from kzgraph.namespaces import KZ, KZG, WD, WDT
 from kzgraph.wikidata.alignment import Alignment, labels_of, load_alignment
 from kzgraph.wikidata.facts import Reference, Statement, Value, collect_statements
-from kzgraph.wikidata.register import Row, load_register
+from kzgraph.wikidata.register import Row, default
 from kzgraph.wikidata.vocabulary import SCHEMA
 
 __all__ = ["VIEW_GRAPH", "WIKIBASE_PREFIXES", "build_view", "view_dataset", "wikidata_time"]
@@ -65,7 +65,7 @@ def build_view(dataset: Dataset) -> Graph:
     for prefix, namespace in WIKIBASE_PREFIXES.items():
         view.bind(prefix, namespace)
     alignment = load_alignment(dataset)
-    register = load_register()
+    register = default().rows
     statements = collect_statements(dataset, alignment)
     for statement in statements:
         add_statement(view, statement)
