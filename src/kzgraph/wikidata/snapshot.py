@@ -42,6 +42,10 @@ PQ = "http://www.wikidata.org/prop/qualifier/"
 WIKIBASE = "http://wikiba.se/ontology#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 INSTANCE_OF = "P31"
+# Properties whose values show what kind of thing an id is: instance of and occupation take a
+# class; citizenship, country, educated at and employer take an item.
+KIND_OF_VALUES = {INSTANCE_OF: "class", "P106": "class", "P27": "item", "P17": "item",
+                  "P69": "item", "P108": "item"}
 
 # Predicates of names, by the wbgetentities field they fill.
 NAME_FIELDS = {
@@ -104,6 +108,16 @@ class Snapshot:
 
     def holds(self, qid: str) -> bool:
         return qid in self.entities or qid in self.redirects
+
+    def uses(self) -> dict[str, set[str]]:
+        """Id → the kinds ("class", "item") the snapshot's statements use it as (``KIND_OF_VALUES``)."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for entity in self.entities.values():
+            for pid, kind in KIND_OF_VALUES.items():
+                for claim in entity.full.get(pid) or entity.truthy.get(pid, []):
+                    if claim["mainsnak"]["datatype"] == "wikibase-item":
+                        found[claim["mainsnak"]["datavalue"]["value"]["id"]].add(kind)
+        return dict(found)
 
     # the client's interface
 
