@@ -300,6 +300,8 @@ def accept(dataset: Dataset, client: EntitySource, entity: URIRef, qid: str) -> 
     if entity in alignment.entities:
         raise UsageError(f"{entity} is already linked; verify it instead")
     answer = client.get_entities([qid]).get(qid)
+    if answer is None:
+        raise LinkRejected(f"cannot accept {qid} for {entity}: nothing on it in {client.origin}")
     problems = check_link(dataset, [], entity, qid, answer, client.settings.language,
                           alignment.type_pids)
     if problems and problems[0].status in ("missing", "redirected"):

@@ -254,14 +254,14 @@ def _triples(path: Path):
 
 
 def _statement_part(node: dict, iri: str, value) -> None:
-    if iri.startswith(PS):
+    if iri.startswith(PSV):  # before ps:, whose namespace is a prefix of psv:'s
+        node["value_node"] = _key(value)
+    elif iri.startswith(PS):
         node["value"] = value
     elif iri.startswith(PQ):
         node.setdefault("qualifiers", []).append((iri[len(PQ):], value))
     elif iri == WIKIBASE + "rank" and isinstance(value, ox.NamedNode):
         node["rank"] = RANKS.get(value.value, "normal")
-    elif iri.startswith(PSV):
-        node["value_node"] = _key(value)
     elif iri == WIKIBASE + "timePrecision" and isinstance(value, ox.Literal):
         node["precision"] = int(value.value)
 
