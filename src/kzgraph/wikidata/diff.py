@@ -16,16 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Dataset
+from rdflib.namespace import DCTERMS
 
 from kzgraph.wikidata.alignment import Alignment, load_alignment
 from kzgraph.wikidata.entities import entity_values, load_entity_file, same_value
 from kzgraph.wikidata.facts import Statement, Value, collect_statements
+from kzgraph.wikidata.vocabulary import REFERENCE_PROPERTIES, SCHEMA
 
 __all__ = ["KINDS", "Difference", "diff", "diff_json", "diff_table", "linked_statements",
            "load_entity_files", "not_compared"]
 
 KINDS = ("missing-on-wikidata", "conflict", "missing-here", "same")
-REFERENCE_URL, TITLE = "P854", "P1476"  # how a reference is shown: its URL, else its title
+# How a reference is shown: its URL, else its title.
+REFERENCE_URL, TITLE = REFERENCE_PROPERTIES[SCHEMA.url], REFERENCE_PROPERTIES[DCTERMS.title]
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ def diff_table(differences: list[Difference], labels: dict[str, str] | None = No
 
 
 def _sources(statement: Statement | None) -> str:
-    """Each reference of a statement by its reference URL (P854), else its title (P1476)."""
+    """Each reference of a statement by its reference URL, else its title."""
     if statement is None:
         return ""
     shown = []

@@ -40,8 +40,8 @@ NAME_WEIGHTS = {("label", "exact"): 0.5, ("alias", "exact"): 0.4, ("label", "var
 # never proposed. Occupations vary between sources (cosmonaut / astronaut), so they only add.
 WEIGHTS = {"kind": (0.3, -0.4), "country": (0.2, -0.4), "date": (0.2, -0.2),
            "occupation": (0.1, 0.0)}
-OCCUPATION = "P106"
-COUNTRY_PIDS = frozenset({"P27", "P17"})  # country of citizenship, country
+OCCUPATION = "P106"  # wikidata-id-ok: occupation is weighed apart from instance of (see WEIGHTS)
+COUNTRY_PIDS = frozenset({"P27", "P17"})  # wikidata-id-ok: citizenship and country weigh as country
 
 
 @dataclass(frozen=True)

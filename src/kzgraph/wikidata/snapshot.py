@@ -41,11 +41,17 @@ PSV = "http://www.wikidata.org/prop/statement/value/"
 PQ = "http://www.wikidata.org/prop/qualifier/"
 WIKIBASE = "http://wikiba.se/ontology#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-INSTANCE_OF = "P31"
+INSTANCE_OF = "P31"  # wikidata-id-ok: exports write instance of as rdf:type; read back as this
 # Properties whose values show what kind of thing an id is: instance of and occupation take a
 # class; citizenship, country, educated at and employer take an item.
-KIND_OF_VALUES = {INSTANCE_OF: "class", "P106": "class", "P27": "item", "P17": "item",
-                  "P69": "item", "P108": "item"}
+KIND_OF_VALUES = {
+    INSTANCE_OF: "class",
+    "P106": "class",  # wikidata-id-ok: occupation, a class-valued property of Wikidata's
+    "P27": "item",    # wikidata-id-ok: country of citizenship, an item-valued property
+    "P17": "item",    # wikidata-id-ok: country, an item-valued property
+    "P69": "item",    # wikidata-id-ok: educated at, an item-valued property
+    "P108": "item",   # wikidata-id-ok: employer, an item-valued property
+}
 
 # Predicates of names, by the wbgetentities field they fill.
 NAME_FIELDS = {
