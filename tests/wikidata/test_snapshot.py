@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,12 +11,14 @@ from pathlib import Path
 import pytest
 
 from kzgraph import load_dataset, paths
-from kzgraph.errors import DataFileError, DataFileNotFound, DataSyntaxError
+from kzgraph.errors import DataFileError, DataFileNotFound, DataSyntaxError, LinkRejected
 from kzgraph.namespaces import KZ
-from kzgraph.wikidata import Value, diff, reconcile, verify
+from kzgraph.wikidata import Value, WikidataClient, accept, diff, reconcile, verify
+from kzgraph.wikidata.alignment import labels_of
 from kzgraph.wikidata.entities import entity_names, entity_values
 from kzgraph.wikidata.reconcile import RegisteredId, read_register, verify_register
 from kzgraph.wikidata.snapshot import load_snapshot
+from tests.wikidata.standin import StandIn
 
 HERE = Path(__file__).resolve().parent / "snapshot"
 SUBSET = HERE / "astronauts-subset.nt"
@@ -255,3 +258,48 @@ def test_diff_on_the_snapshot(snapshot, people_dataset):
     assert ("missing-on-wikidata", "Q560360", "P106", "Q12634815") in found  # cosmonaut
     assert ("missing-here", "Q560360", "P27", "Q232") in found
     assert not any(pid == "P450" for _, _, pid, _ in found)  # the export carries no P450 at all
+
+
+# online and offline: the same code, the same answers
+
+def stand_in_serving(snapshot, tmp_path, names: list[str]) -> Path:
+    """Fixtures for the stand-in that serve the snapshot's entities and its search answers."""
+    entities = tmp_path / "entities"
+    entities.mkdir()
+    for qid in snapshot.entities:
+        (entities / f"{qid}.json").write_text(
+            json.dumps({"entities": {qid: snapshot.entity_json(qid)}}), encoding="utf-8")
+    searches = {name: snapshot.search(name) for name in names}
+    (tmp_path / "wbsearchentities.json").write_text(json.dumps(searches), encoding="utf-8")
+    (tmp_path / "redirects.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "wdqs.ttl").write_text("", encoding="utf-8")
+    return tmp_path
+
+
+def test_online_and_offline_give_the_same_proposals_and_additions(snapshot, tmp_path):
+    """The stand-in serves over HTTP exactly what the snapshot holds; reconcile and
+    quickstatements then answer the same through the live client as from the file."""
+    dataset = load_dataset()
+    targets = [KZ[name] for name in COSMONAUTS] + [KZ.Star_City]
+    names = [str(label) for entity in targets for label in labels_of(dataset, entity)]
+    offline = reconcile(dataset, snapshot, targets)
+    with StandIn(stand_in_serving(snapshot, tmp_path, names)) as server:
+        with WikidataClient(server.settings()) as client:
+            online = reconcile(dataset, client, targets)
+        data = [*map(str, paths.data_files()), str(PEOPLE_LINKS)]
+        live = kzgraph("wikidata", "quickstatements", *data, *server.options())
+    assert online == offline
+    local = kzgraph("wikidata", "quickstatements", *data, "--snapshot", str(SUBSET))
+    assert live.returncode == local.returncode == 0, live.stderr + local.stderr
+    held = tuple(f"{qid}\t" for qid in COSMONAUTS.values())
+    assert [line for line in live.stdout.splitlines() if line.startswith(held)] == local.stdout.splitlines()
+    assert local.stdout
+
+
+def test_accept_from_the_snapshot_names_it_as_the_method(snapshot):
+    dataset = load_dataset()
+    record = accept(dataset, snapshot, KZ.Aidyn_Aimbetov, "Q4831087")
+    assert record["label"] == "Aydyn Aimbetov" and record["score"] == 0.75
+    assert record["method"] == "the Wikidata snapshot astronauts-subset.nt"
+    with pytest.raises(LinkRejected, match="nothing on it in the Wikidata snapshot"):
+        accept(dataset, snapshot, KZ.Government_of_Kazakhstan, "Q3814905")

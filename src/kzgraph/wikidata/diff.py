@@ -101,13 +101,14 @@ def compare_item(ours: list[Statement], theirs: dict[str, list[Value]], modelled
 
 
 def diff_table(differences: list[Difference], labels: dict[str, str] | None = None) -> list[str]:
-    """A table a Wikidata editor can act on: kind, item, property (id and label), kzgraph's value,
-    its sources (reference URL, else title), Wikidata's value(s)."""
+    """A table a Wikidata editor can act on: kind, item, property, kzgraph's value, its sources
+    (reference URL, else title), Wikidata's value(s); ids with their ``labels`` (the register's)."""
     labels = labels or {}
     rows = [("kind", "item", "property", "kzgraph", "source", "wikidata")]
     for d in sorted(differences, key=lambda d: (KINDS.index(d.kind), _numeric(d.qid), _numeric(d.pid))):
-        rows.append((d.kind, d.qid, f"{d.pid} {labels.get(d.pid, '')}".strip(), _show(d.ours),
-                     _sources(d.statement) or "—", ", ".join(_show(v) for v in d.theirs) or "—"))
+        rows.append((d.kind, _named(d.qid, labels), _named(d.pid, labels), _show(d.ours, labels),
+                     _sources(d.statement) or "—",
+                     ", ".join(_show(v, labels) for v in d.theirs) or "—"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1]
             for row in rows]
@@ -152,9 +153,16 @@ def _record(value: Value | None) -> dict | None:
     return record
 
 
-def _show(value: Value | None) -> str:
+def _named(identifier: str, labels: dict[str, str]) -> str:
+    """An id with its label when the register has one ("occupation" after its id)."""
+    return f"{identifier} {labels[identifier]}" if identifier in labels else identifier
+
+
+def _show(value: Value | None, labels: dict[str, str] | None = None) -> str:
     if value is None:
         return "—"
+    if value.kind == "item" and labels:
+        return _named(value.text, labels)
     if value.kind == "time":
         return f"{value.text} (/{value.precision})"
     return f"{value.text}@{value.language}" if value.language else value.text
