@@ -149,3 +149,20 @@ def test_progress_is_shown_on_a_terminal_and_quiet_otherwise(stand_in):
     on_pipe = subprocess.run(command, capture_output=True, timeout=120)
     assert on_pipe.returncode == 0
     assert b"[1/" not in on_pipe.stderr
+
+
+def test_a_value_without_a_checked_id_is_no_evidence_either_way():
+    """kzgraph's value is its own IRI (no checked id): it can neither agree nor differ."""
+    from kzgraph.wikidata import Value
+    from kzgraph.wikidata.reconcile import candidate
+    from kzgraph.wikidata.facts import Statement
+
+    ours = [Statement(KZ.Somewhere, None, "P17", Value("item", str(KZ.Some_country)))]
+    answer = {"labels": {"en": {"language": "en", "value": "Somewhere"}},
+              "claims": {"P17": [{"mainsnak": {"snaktype": "value", "property": "P17",
+                                               "datatype": "wikibase-item",
+                                               "datavalue": {"type": "wikibase-entityid",
+                                                             "value": {"id": "Q900000007"}}},
+                                  "rank": "normal"}]}}
+    found = candidate("Q900000900", answer, ["Somewhere"], ours, "en", frozenset({"P31"}))
+    assert (found.score, found.evidence) == (0.5, ["label 'Somewhere' matches"])

@@ -71,6 +71,10 @@ class EntitySource(Protocol):
 
     def get_entities(self, ids: Iterable[str]) -> dict[str, dict]: ...
 
+    def __enter__(self) -> "EntitySource": ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
 
 class WikidataClient:
     """A synchronous client; use as a context manager so its connections are closed."""

@@ -211,7 +211,10 @@ def candidate(qid: str, answer: dict, names: list[str], ours: list[Statement],
     score, evidence = name_score(names, label, aliases)
     theirs = entity_values(answer)
     for pid in sorted({s.pid for s in ours}, key=_numeric):
-        values = [s.value for s in ours if s.pid == pid]
+        # A value with no checked id (a kzgraph IRI) can never equal Wikidata's: no evidence.
+        values = [s.value for s in ours if s.pid == pid and s.value.linked]
+        if not values:
+            continue
         weight, said = statement_score(pid, values, theirs.get(pid, []), type_pids)
         score += weight
         evidence.extend(said)

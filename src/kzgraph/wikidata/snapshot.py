@@ -192,7 +192,7 @@ class Snapshot:
             self.redirects[qid] = _qid(value)
         elif iri.startswith(P) and qid and _is_pid(iri[len(P):]):
             statements[_key(value)].update(item=qid, pid=iri[len(P):])
-        elif not isinstance(subject, ox.Triple):
+        elif qid is None and not isinstance(subject, ox.Triple):  # a statement or value node
             _statement_part(statements[_key(subject)], iri, value)
 
     def _entity(self, qid: str) -> _Entity:
