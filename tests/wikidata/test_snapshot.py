@@ -303,3 +303,17 @@ def test_accept_from_the_snapshot_names_it_as_the_method(snapshot):
     assert record["method"] == "the Wikidata snapshot astronauts-subset.nt"
     with pytest.raises(LinkRejected, match="nothing on it in the Wikidata snapshot"):
         accept(dataset, snapshot, KZ.Government_of_Kazakhstan, "Q3814905")
+
+
+def test_verify_reports_a_link_to_an_entity_of_another_kind(snapshot, tmp_path):
+    """A test-local links file linking Musabayev to the country's id: label and type drift."""
+    links = tmp_path / "wrong-links.trig"
+    links.write_text("@prefix kz: <https://w3id.org/kzgraph/resource/> .\n"
+                     "@prefix wd: <http://www.wikidata.org/entity/> .\n"
+                     "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+                     "<https://w3id.org/kzgraph/graph/test-links> { kz:Talgat_Musabayev owl:sameAs wd:Q232 . }\n",
+                     encoding="utf-8")
+    dataset = load_dataset([p for p in paths.data_files() if p.name != "wikidata-links.trig"] + [links])
+    found = {f.status: f for f in verify(dataset, snapshot)}
+    assert found.keys() == {"label", "type"}
+    assert "'Kazakhstan'" in found["label"].detail and "Q5" in found["type"].detail
