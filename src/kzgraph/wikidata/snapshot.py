@@ -112,9 +112,6 @@ class Snapshot:
     def origin(self) -> str:
         return f"the Wikidata snapshot {self.path.name}"
 
-    def holds(self, qid: str) -> bool:
-        return qid in self.entities or qid in self.redirects
-
     def uses(self) -> dict[str, set[str]]:
         """Id → the kinds ("class", "item") the snapshot's statements use it as (``KIND_OF_VALUES``)."""
         found: dict[str, set[str]] = defaultdict(set)
