@@ -33,8 +33,10 @@ from kzgraph.export import FORMATS, export
 from kzgraph.external import auth_from_env
 from kzgraph.publish import DEFAULT_GRAPH_MODES, ENV_PREFIX, KZGRAPH_NAMESPACE, PublishOptions, publish
 from kzgraph.validation import validate
-from kzgraph.wikidata.client import WikidataClient, WikidataSettings
+from kzgraph.wikidata.client import EntitySource, WikidataClient, WikidataSettings
 from kzgraph.wikidata.diff import linked_statements, not_compared
+from kzgraph.wikidata.reconcile import read_register, verify_register
+from kzgraph.wikidata.snapshot import Snapshot, load_snapshot
 
 __all__ = ["main"]
 
@@ -363,15 +365,23 @@ def _add_wikidata(commands: argparse._SubParsersAction) -> None:
                            help="record a chosen id with its evidence for the curators' review")
     reconcile.add_argument("--accepted-file", type=Path,
                            default=proposals / "wikidata-accepted.json")
+    _add_snapshot_option(reconcile)
     reconcile.set_defaults(run=run_reconcile)
-    _wikidata_parser(sub, "verify", "re-check every linked id; exit 1 on drift").set_defaults(
-        run=run_verify)
+    verify = _wikidata_parser(sub, "verify", "re-check every linked id (with --snapshot also every "
+                                             "registered id the snapshot holds); exit 1 on drift")
+    verify.add_argument("--register", type=Path, metavar="FILE",
+                        help="register of checked ids to check (default with --snapshot: "
+                             "data/wikidata-ids.tsv)")
+    _add_snapshot_option(verify)
+    verify.set_defaults(run=run_verify)
     for name, run, text in (("diff", run_diff, "compare linked entities with Wikidata"),
                             ("quickstatements", run_quickstatements,
                              "QuickStatements v1 for facts missing on Wikidata")):
         action = _wikidata_parser(sub, name, text)
-        action.add_argument("--entity-data", nargs="+", type=Path, metavar="FILE_OR_DIR",
+        source = action.add_mutually_exclusive_group()
+        source.add_argument("--entity-data", nargs="+", type=Path, metavar="FILE_OR_DIR",
                             help="saved Special:EntityData JSON (default: fetch live)")
+        _add_snapshot_option(source)
         action.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
         action.set_defaults(run=run)
         if name == "diff":
@@ -390,9 +400,25 @@ def _wikidata_parser(sub: argparse._SubParsersAction, name: str, text: str) -> a
     return action
 
 
-def _client(args: argparse.Namespace) -> WikidataClient:
+def _add_snapshot_option(parser) -> None:
+    parser.add_argument("--snapshot", type=Path, metavar="FILE",
+                        help="a local Wikidata RDF export (.nt, .ttl, .nq) instead of the live service")
+
+
+# Settings that only the live service uses: meaningless with --snapshot.
+ONLINE_ONLY = tuple(f.name for f in dataclasses.fields(WikidataSettings) if f.name != "language")
+
+
+def _client(args: argparse.Namespace) -> EntitySource:
+    """The live client, or the snapshot named by --snapshot (the same interface)."""
     overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(WikidataSettings)}
-    return WikidataClient(WikidataSettings.from_env(**overrides))
+    if getattr(args, "snapshot", None) is None:
+        return WikidataClient(WikidataSettings.from_env(**overrides))
+    given = ["--" + name.replace("_", "-") for name in ONLINE_ONLY if overrides[name] is not None]
+    if given:
+        raise UsageError(f"--snapshot reads a local file; {' '.join(given)} only apply to the "
+                         "live service: drop one or the other")
+    return load_snapshot(args.snapshot, WikidataSettings.from_env(**overrides).language)
 
 
 def _progress():
@@ -426,12 +452,36 @@ def run_reconcile(args: argparse.Namespace) -> None:
 
 
 def run_verify(args: argparse.Namespace) -> None:
+    register = args.register or (_register_path() if args.snapshot else None)
     with _client(args) as client:
         findings = wikidata.verify(load_dataset(args.paths or None), client, _progress())
-    drifted = [f for f in findings if f.status != "ok"]
+        registered = (verify_register(read_register(register), client, _uses(client), register.name)
+                      if register else [])
+    drifted = [f for f in findings + registered if f.status not in ("ok", "unchecked")]
     if drifted:
         raise WikidataDrift(drifted)
-    print(f"kzgraph: all {len(findings)} Wikidata links verified")
+    print(verified_summary(findings, registered, client.origin))
+
+
+def verified_summary(findings: list, registered: list, origin: str) -> str:
+    unchecked = [f.qid for f in findings if f.status == "unchecked"]
+    if not unchecked:
+        text = f"kzgraph: all {len(findings)} Wikidata links verified"
+    else:
+        text = (f"kzgraph: {len(findings) - len(unchecked)} Wikidata links verified; "
+                f"{len(unchecked)} not in {origin}, unchecked: {' '.join(unchecked)}")
+    if registered:
+        text += f"\nkzgraph: {len(registered)} registered ids held by {origin} verified"
+    return text
+
+
+def _register_path() -> Path:
+    return paths.home() / "data" / "wikidata-ids.tsv"
+
+
+def _uses(client: EntitySource) -> dict | None:
+    """How a snapshot's statements use each id (item or class); the live service has no such view."""
+    return client.uses() if isinstance(client, Snapshot) else None
 
 
 def finding_lines(findings: list) -> list[str]:
@@ -440,23 +490,27 @@ def finding_lines(findings: list) -> list[str]:
 
 def _differences(args: argparse.Namespace) -> list:
     dataset = load_dataset(args.paths or None)
+    properties = None
     if args.entity_data:
         entities = wikidata.load_entity_files(args.entity_data)
     else:
         qids = {s.item for s in linked_statements(dataset)}
         with _client(args) as client:
             entities = client.get_entities(qids)
+            if isinstance(client, Snapshot):  # it carries only some properties
+                properties = client.properties
     skipped = not_compared(dataset, entities)
     if skipped:
         print(f"kzgraph: no entity data for {len(skipped)} linked item(s), not compared: "
               f"{' '.join(skipped)}", file=sys.stderr)
-    return wikidata.diff(dataset, entities)
+    return wikidata.diff(dataset, entities, properties)
 
 
 def run_diff(args: argparse.Namespace) -> None:
     differences = _differences(args)
+    labels = {row.id: row.label for row in read_register(_register_path())}
     text = (wikidata.diff_json(differences) if args.json
-            else "\n".join(wikidata.diff_table(differences)) + "\n")
+            else "\n".join(wikidata.diff_table(differences, labels)) + "\n")
     _emit(args.output, text)
 
 

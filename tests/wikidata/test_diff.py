@@ -88,12 +88,15 @@ def test_cli_table_and_json():
     table = kzgraph("wikidata", "diff", *data, "--entity-data", str(SAVED))
     assert table.returncode == 0, table.stderr
     header, *lines = table.stdout.splitlines()
-    assert header.split() == ["kind", "item", "property", "kzgraph", "wikidata"]
-    assert any(line.split()[:3] == ["conflict", "Q900000100", "P571"] for line in lines)
+    assert header.split() == ["kind", "item", "property", "kzgraph", "source", "wikidata"]
+    conflict = next(line for line in lines if line.split()[:3] == ["conflict", "Q900000100", "P571"])
+    assert conflict.split()[3:5] == ["inception", "2007-03-24"]  # the property's registered label
+    assert "https://en.wikipedia.org/w/index.php?title=KazCosmos" in conflict  # our source
     as_json = kzgraph("wikidata", "diff", *data, "--entity-data", str(SAVED), "--json")
     records = json.loads(as_json.stdout)
     conflict = next(r for r in records if r["kind"] == "conflict")
     assert conflict["kzgraph"] == {"type": "time", "value": "2007-03-24", "precision": 11}
+    assert any(snak["property"] == "P854" for ref in conflict["references"] for snak in ref["snaks"])
 
 
 def test_cli_live_diff_through_the_stand_in(stand_in):

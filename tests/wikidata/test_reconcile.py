@@ -50,7 +50,7 @@ def test_reconcile_scores_aliases_and_dates(linked_dataset, stand_in):
     agreeing, alias, person = found["Q900000601"], found["Q900000602"], found["Q900000603"]
     assert "P619 2006-06-18 agrees" in agreeing.evidence and "P31 Q149918 as expected" in agreeing.evidence
     assert "an alias of 'KazSat 1 (test)' matches" in alias.evidence
-    assert "P619 2006-06-18 differs" in alias.evidence
+    assert "P619 2006-06-18 differs (Wikidata: 2008-05-01)" in alias.evidence
     assert not any("as expected" in e for e in person.evidence)  # a person, not a satellite
     assert agreeing.score > max(alias.score, person.score) + 0.2
     assert proposal.status == "proposed" and proposal.candidates[0].qid == "Q900000601"
@@ -85,7 +85,8 @@ def test_accept_records_evidence_and_rejects_merged_or_missing_ids(linked_datase
         with pytest.raises(UsageError, match="already linked"):
             accept(linked_dataset, client, KZ.Mir, "Q900000001")
     assert record["label"] == "Aidyn Aimbetov" and record["description"] == "test item: a cosmonaut"
-    assert record["score"] == 0.8 and record["checked"] and record["status"] == "accepted-for-review"
+    assert record["score"] == 0.9 and "P106 Q12634815 as expected" in record["evidence"]  # name, kind, occupation
+    assert record["checked"] and record["status"] == "accepted-for-review"
 
 
 def test_resolve_entity_names():
@@ -148,3 +149,20 @@ def test_progress_is_shown_on_a_terminal_and_quiet_otherwise(stand_in):
     on_pipe = subprocess.run(command, capture_output=True, timeout=120)
     assert on_pipe.returncode == 0
     assert b"[1/" not in on_pipe.stderr
+
+
+def test_a_value_without_a_checked_id_is_no_evidence_either_way():
+    """kzgraph's value is its own IRI (no checked id): it can neither agree nor differ."""
+    from kzgraph.wikidata import Value
+    from kzgraph.wikidata.reconcile import candidate
+    from kzgraph.wikidata.facts import Statement
+
+    ours = [Statement(KZ.Somewhere, None, "P17", Value("item", str(KZ.Some_country)))]
+    answer = {"labels": {"en": {"language": "en", "value": "Somewhere"}},
+              "claims": {"P17": [{"mainsnak": {"snaktype": "value", "property": "P17",
+                                               "datatype": "wikibase-item",
+                                               "datavalue": {"type": "wikibase-entityid",
+                                                             "value": {"id": "Q900000007"}}},
+                                  "rank": "normal"}]}}
+    found = candidate("Q900000900", answer, ["Somewhere"], ours, "en", frozenset({"P31"}))
+    assert (found.score, found.evidence) == (0.5, ["label 'Somewhere' matches"])

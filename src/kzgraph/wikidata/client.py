@@ -14,14 +14,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
 from importlib.metadata import version
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from kzgraph.config import WIKIDATA_QUERY_SERVICE, _convert
 from kzgraph.errors import WikidataResponseError, WikidataUnavailable
 
-__all__ = ["USER_AGENT", "WikidataClient", "WikidataSettings"]
+__all__ = ["USER_AGENT", "EntitySource", "WikidataClient", "WikidataSettings"]
 
 USER_AGENT = (f"kzgraph/{version('kzgraph')} (https://w3id.org/kzgraph; KazCosmos knowledge graph) "
               f"httpx/{httpx.__version__}")
@@ -52,6 +52,30 @@ class WikidataSettings:
         return replace(cls(), **values)
 
 
+class LanguageSetting(Protocol):
+    language: str
+
+
+class EntitySource(Protocol):
+    """What reconcile, verify, diff and QuickStatements need of Wikidata: the online client and a
+    local snapshot (``kzgraph.wikidata.snapshot``) both offer it. ``get_entities`` leaves out an
+    id the source cannot say anything about (a snapshot that does not hold it)."""
+
+    @property
+    def settings(self) -> LanguageSetting: ...
+
+    @property
+    def origin(self) -> str: ...
+
+    def search(self, text: str, limit: int = 7) -> list[dict]: ...
+
+    def get_entities(self, ids: Iterable[str]) -> dict[str, dict]: ...
+
+    def __enter__(self) -> "EntitySource": ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
 class WikidataClient:
     """A synchronous client; use as a context manager so its connections are closed."""
 
@@ -67,6 +91,10 @@ class WikidataClient:
 
     def __exit__(self, *exc: object) -> None:
         self._http.close()
+
+    @property
+    def origin(self) -> str:
+        return f"wbgetentities at {self.settings.api_url}"
 
     def search(self, text: str, limit: int = 7) -> list[dict]:
         """``wbsearchentities``: items whose label or alias matches ``text``, best first."""
