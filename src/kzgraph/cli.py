@@ -35,7 +35,8 @@ from kzgraph.publish import DEFAULT_GRAPH_MODES, ENV_PREFIX, KZGRAPH_NAMESPACE, 
 from kzgraph.validation import validate
 from kzgraph.wikidata.client import EntitySource, WikidataClient, WikidataSettings
 from kzgraph.wikidata.diff import linked_statements, not_compared
-from kzgraph.wikidata.reconcile import read_register, verify_register
+from kzgraph.wikidata import register as id_register
+from kzgraph.wikidata.reconcile import verify_register
 from kzgraph.wikidata.snapshot import Snapshot, load_snapshot
 
 __all__ = ["main"]
@@ -455,7 +456,7 @@ def run_verify(args: argparse.Namespace) -> None:
     register = args.register or (_register_path() if args.snapshot else None)
     with _client(args) as client:
         findings = wikidata.verify(load_dataset(args.paths or None), client, _progress())
-        registered = (verify_register(read_register(register), client, _uses(client), register.name)
+        registered = (verify_register(id_register.load(register), client, _uses(client), register.name)
                       if register else [])
     drifted = [f for f in findings + registered if f.status not in ("ok", "unchecked")]
     if drifted:
@@ -476,7 +477,7 @@ def verified_summary(findings: list, registered: list, origin: str) -> str:
 
 
 def _register_path() -> Path:
-    return paths.home() / "data" / "wikidata-ids.tsv"
+    return id_register.register_path()
 
 
 def _uses(client: EntitySource) -> dict | None:
@@ -508,7 +509,7 @@ def _differences(args: argparse.Namespace) -> list:
 
 def run_diff(args: argparse.Namespace) -> None:
     differences = _differences(args)
-    labels = {row.id: row.label for row in read_register(_register_path())}
+    labels = {row.id: row.label for row in id_register.load()}
     text = (wikidata.diff_json(differences) if args.json
             else "\n".join(wikidata.diff_table(differences, labels)) + "\n")
     _emit(args.output, text)

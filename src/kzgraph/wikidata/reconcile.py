@@ -23,8 +23,8 @@ from kzgraph.wikidata.entities import entity_names, entity_values, same_value
 from kzgraph.wikidata.facts import Statement, Value, collect_statements
 from kzgraph.wikidata.names import likeness
 
-__all__ = ["Candidate", "Finding", "Proposal", "RegisteredId", "accept", "add_accepted", "candidate",
-           "proposals_json", "read_register", "reconcile", "resolve_entity", "verify",
+__all__ = ["Candidate", "Finding", "Proposal", "accept", "add_accepted", "candidate",
+           "proposals_json", "reconcile", "resolve_entity", "verify",
            "verify_register"]
 
 Progress = Callable[[int, int, str], None]
@@ -112,29 +112,6 @@ def check_link(dataset: Dataset, statements: list[Statement], entity: URIRef, qi
 def same_name(ours: Iterable[str], theirs: Iterable[str]) -> bool:
     """Some name of ours is one of theirs, as written or in another spelling ("Aidyn"/"Aydyn")."""
     return any(likeness(a, b)[0] != "similar" for a in ours for b in theirs if a and b)
-
-
-@dataclass(frozen=True)
-class RegisteredId:
-    """A row of the register of checked ids (id, label, kind) as verify reads it."""
-
-    id: str
-    label: str
-    kind: str
-
-
-def read_register(path: Path) -> list[RegisteredId]:
-    """The ids, labels and kinds of ``data/wikidata-ids.tsv`` (tab-separated; ``#`` comments)."""
-    if not path.is_file():
-        raise DataFileNotFound(path, "no such register of Wikidata ids")
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        cells = line.split("\t")
-        if line.strip() and not line.startswith("#"):
-            if len(cells) < 3:
-                raise DataFileError(path, "a row needs id, label and kind separated by tabs", number)
-            rows.append(RegisteredId(*(cell.strip() for cell in cells[:3])))
-    return rows
 
 
 def verify_register(rows: Iterable, client: EntitySource, uses: dict[str, set[str]] | None = None,
