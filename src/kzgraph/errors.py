@@ -16,7 +16,8 @@
     └── RequestError             an HTTP request the endpoint refuses or cannot answer
         ├── BadRequest           malformed protocol request or query (400)
         │   ├── QuerySyntaxError     the query does not parse (400, parser message)
-        │   └── ServiceNotAllowed    SERVICE to an IRI outside the allowlist (400)
+        │   ├── ServiceNotAllowed    SERVICE to an IRI outside the allowlist (400)
+        │   └── LabelServiceError    a label-service block that cannot be answered (400)
         ├── UpdateRefused        SPARQL Update on the read-only endpoint (403)
         ├── MethodNotAllowed     wrong HTTP method (405)
         ├── NotAcceptable        no offered media type is acceptable (406)
@@ -53,6 +54,7 @@ __all__ = [
     "DataFileNotFound",
     "DataSyntaxError",
     "KzgraphError",
+    "LabelServiceError",
     "LinkRejected",
     "MethodNotAllowed",
     "NotAcceptable",
@@ -140,6 +142,11 @@ class QuerySyntaxError(BadRequest):
 
 class ServiceNotAllowed(BadRequest):
     """SERVICE to an endpoint that is not on the allowlist."""
+
+
+class LabelServiceError(BadRequest):
+    """``SERVICE wikibase:label`` written so that it cannot be answered (no languages, a
+    statement it cannot read), or sent to an endpoint that does not offer it."""
 
 
 class UpdateRefused(RequestError):

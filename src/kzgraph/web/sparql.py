@@ -40,10 +40,12 @@ from kzgraph.query.inspect import QueryShape, inspect_query
 from kzgraph.query.pool import WorkerPool
 from kzgraph.query.remote import REMOTE_DATASET, RemoteExecutor
 from kzgraph.query.worker import Job
+from kzgraph.prefixes import prefix_lines, used_prefixes
 from kzgraph.web.bodies import read_body
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.service_description import SD_FORMATS, service_description
 from kzgraph.web.writes import Writer, change_response
+from kzgraph.wikidata.label_service import refuse_label_service, rewrite_label_service
 
 __all__ = ["KzgraphSparqlRouter", "QueryRequest"]
 
@@ -76,12 +78,13 @@ class KzgraphSparqlRouter(SparqlRouter):
                  dataset_name: str = "kzgraph",
                  prefixes: dict[str, str] | None = None,
                  dataset_note: str = "the default graph is the union of all graphs",
-                 **kwargs) -> None:
+                 label_service: bool = False, **kwargs) -> None:
         """``dataset`` gives the dataset served now (a commit replaces it), ``release_version``
         its version (part of the key of ``cache``, the answers kept); ``writer`` takes curators' updates (None: read-only); ``dataset_name`` names the pool's dataset the
         queries run on; ``prefixes`` are predefined for every query (as the Wikidata Query
         Service predefines wd:, wdt:, …); ``dataset_note`` tells the query UI's readers what they
-        query."""
+        query; ``label_service``: answer WDQS's ``SERVICE wikibase:label`` (by rewriting the
+        query, see ``kzgraph.wikidata.label_service``), else refuse it with a pointer."""
         # rdflib-endpoint's own service description (replaced by kzgraph's, see service()) would
         # count every named graph with rdflib at start-up: minutes and ~130 MB at 1M quads.
         super().__init__(graph=Dataset(default_union=True), enable_update=False, example_queries={
@@ -99,6 +102,7 @@ class KzgraphSparqlRouter(SparqlRouter):
         self.runs_on_backend = isinstance(pool, RemoteExecutor) and dataset_name == REMOTE_DATASET
         self.prefixes = tuple(sorted((prefixes or {}).items()))
         self.dataset_note = dataset_note
+        self.label_service = label_service
         for path in (self.path, self.path + "/"):
             self.add_api_route(path, self.get, methods=["GET"], include_in_schema=path == self.path,
                                summary="SPARQL query (GET), query UI or service description")
@@ -139,10 +143,11 @@ class KzgraphSparqlRouter(SparqlRouter):
             f"POST a query as {FORM} (query=...) or as {DIRECT_QUERY}; got {media_type or 'no Content-Type'}")
 
     async def answer(self, request: Request, operation: QueryRequest, accept: str | None) -> Response:
-        shape = self.check(operation.query)
+        query = self.prepared(operation.query)
+        shape = self.check(query)
         chosen = _choose_format(shape, operation.format, accept)
         job = Job(
-            query=operation.query, engine_format=chosen.engine_name,
+            query=query, engine_format=chosen.engine_name,
             default_graphs=operation.default_graphs if operation.has_protocol_dataset else None,
             named_graphs=operation.named_graphs if operation.has_protocol_dataset else None,
             max_bytes=self.settings.max_result_bytes, base_iri=self.endpoint_url(request),
@@ -214,6 +219,19 @@ class KzgraphSparqlRouter(SparqlRouter):
                                   f"the limit is {limits.max_query_depth}")
         return shape
 
+    def prepared(self, query: str) -> str:
+        """The query as it will run: the label service answered by ordinary patterns where it
+        is offered, refused where it is not. Done before the checks and before the query goes
+        to a worker or a --backend, so both see plain SPARQL."""
+        if "label" not in query.lower():  # no label service can be named: skip the lexing
+            return query
+        self.check_size(query)
+        prefixes = dict(self.prefixes)
+        if self.label_service:
+            return rewrite_label_service(query, prefixes)
+        refuse_label_service(query, prefixes, self.path)
+        return query
+
     def check(self, query: str) -> QueryShape:
         """Refuse what must never run: oversized, too deep, updates, SERVICE off the allowlist."""
         limits = self.settings
@@ -251,14 +269,17 @@ class KzgraphSparqlRouter(SparqlRouter):
 
     def query_ui(self) -> Response:
         page = resources.files("kzgraph.web").joinpath("static/query-ui.html").read_text("utf-8")
-        # The editor checks syntax itself and knows nothing of predefined prefixes: show them.
-        declared = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in self.prefixes)
-        examples = [{"title": e.title, "query": _after_comments(e.display_query, declared)}
-                    for e in self.examples]
+        # The editor checks syntax itself and knows nothing of predefined prefixes: each example
+        # shows the ones it uses; the page lists them all.
+        examples = [{"title": e.title, "query": _after_comments(
+            e.display_query, prefix_lines(used_prefixes(e.display_query, self.prefixes)))}
+            for e in self.examples]
         # "</" inside the embedded JSON must not close the <script> element.
         data = json.dumps(examples, ensure_ascii=False).replace("</", "<\\/")
         page = (page.replace("__TITLE__", _html_escape(self.title))
                 .replace("__DATASET_NOTE__", _html_escape(self.dataset_note))
+                .replace("__PREFIXES__", _html_escape(prefix_lines(self.prefixes)))
+                .replace("__PREFIX_COUNT__", str(len(self.prefixes)))
                 .replace("__EXAMPLES__", data))
         return Response(page, media_type="text/html; charset=utf-8")
 
