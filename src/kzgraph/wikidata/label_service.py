@@ -378,7 +378,8 @@ def _patterns(resolution: Resolution, languages: list[str], number: int) -> str:
     for index, language in enumerate(languages):
         value = f"?{_HELPER}{number}_{index}"
         parts.append(_lookup(key, resolution.predicate, value, language, f"?{_HELPER}{number}v"))
-        candidates.append(f'STRLANG({value}, "{language}")' if resolution.predicate in JOINED
+        # STR(): engines differ on whether GROUP_CONCAT keeps a shared language tag
+        candidates.append(f'STRLANG(STR({value}), "{language}")' if resolution.predicate in JOINED
                           else value)
     if resolution.predicate == RDFS_LABEL:
         candidates.append(_entity_id(resolution.subject))
@@ -401,14 +402,18 @@ def _entity_id(subject: str) -> str:
     return (f'IF(STRSTARTS({text}, "{ENTITY}"), STRAFTER({text}, "{ENTITY}"), {text})')
 
 
+def _modifiers(code: list[Token], projection: tuple[int, int]) -> int:
+    return sum(1 for t in code[projection[0]:projection[1]] if t.is_word("DISTINCT", "REDUCED"))
+
+
 def _explicit_projection(text: str, projection: tuple[int, int] | None, code: list[Token],
                          calls: list[_Call]) -> str:
     """``SELECT *`` would also return the rewrite's helper variables: list the query's own."""
     if projection is None or not any(c.resolutions for c in calls):
         return text
     star = [t for t in code[projection[0]:projection[1]] if t.text == "*"]
-    if not star:
-        return text
+    if len(star) != projection[1] - projection[0] - _modifiers(code, projection) or not star:
+        return text  # "*" is the whole projection (not COUNT(*)), after DISTINCT or REDUCED
     names = _where_variables(code, calls, projection)
     names += [r.target for c in calls for r in c.resolutions]
     listed = " ".join(f"?{name}" for name in dict.fromkeys(names))
