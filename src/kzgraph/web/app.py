@@ -46,9 +46,9 @@ DESCRIPTION = (
 WIKIDATA_TITLE = "kzgraph in Wikidata's vocabulary"
 WIKIDATA_DESCRIPTION = (
     "The same facts in Wikidata's RDF model (wdt:, p:/ps:/pq:, prov:wasDerivedFrom references), "
-    "with the Wikidata Query Service's prefixes predefined: a query written for "
-    "query.wikidata.org runs here unchanged. Entities without a checked Wikidata id keep their "
-    "kzgraph IRIs."
+    "with the Wikidata Query Service's prefixes predefined and its label service (SERVICE "
+    "wikibase:label) answered locally: a query written for query.wikidata.org runs here "
+    "unchanged. Entities without a checked Wikidata id keep their kzgraph IRIs."
 )
 
 
@@ -113,6 +113,7 @@ def create_app(
         lambda: served.dataset, pool, settings, examples, writer=writer,
         release_version=lambda: served.release.version, cache=cache, path="/sparql",
         prefixes=KZGRAPH_PREFIXES, title=TITLE, description=DESCRIPTION, version="0.1.0",
+        related=[("/wikidata/sparql", WIKIDATA_TITLE, WIKIDATA_DESCRIPTION)],
         public_url=f"{settings.base_url}/sparql",
     ), KzgraphSparqlRouter(
         lambda: served.view, pool, settings, load_wikidata_examples(), path="/wikidata/sparql",

@@ -78,13 +78,16 @@ class KzgraphSparqlRouter(SparqlRouter):
                  dataset_name: str = "kzgraph",
                  prefixes: dict[str, str] | None = None,
                  dataset_note: str = "the default graph is the union of all graphs",
-                 label_service: bool = False, **kwargs) -> None:
+                 label_service: bool = False,
+                 related: Sequence[tuple[str, str, str]] = (), **kwargs) -> None:
         """``dataset`` gives the dataset served now (a commit replaces it), ``release_version``
         its version (part of the key of ``cache``, the answers kept); ``writer`` takes curators' updates (None: read-only); ``dataset_name`` names the pool's dataset the
         queries run on; ``prefixes`` are predefined for every query (as the Wikidata Query
         Service predefines wd:, wdt:, …); ``dataset_note`` tells the query UI's readers what they
         query; ``label_service``: answer WDQS's ``SERVICE wikibase:label`` (by rewriting the
-        query, see ``kzgraph.wikidata.label_service``), else refuse it with a pointer."""
+        query, see ``kzgraph.wikidata.label_service``), else refuse it with a pointer;
+        ``related``: (path, title, description) of the site's other endpoints, named in the
+        service description."""
         # rdflib-endpoint's own service description (replaced by kzgraph's, see service()) would
         # count every named graph with rdflib at start-up: minutes and ~130 MB at 1M quads.
         super().__init__(graph=Dataset(default_union=True), enable_update=False, example_queries={
@@ -103,6 +106,7 @@ class KzgraphSparqlRouter(SparqlRouter):
         self.prefixes = tuple(sorted((prefixes or {}).items()))
         self.dataset_note = dataset_note
         self.label_service = label_service
+        self.related = tuple(related)
         for path in (self.path, self.path + "/"):
             self.add_api_route(path, self.get, methods=["GET"], include_in_schema=path == self.path,
                                summary="SPARQL query (GET), query UI or service description")
@@ -255,9 +259,13 @@ class KzgraphSparqlRouter(SparqlRouter):
         chosen = negotiate(_header(request, b"accept"), offered)
         if chosen == "text/html":
             return self.query_ui()
-        graph = service_description(self.dataset, self.endpoint_url(request),
+        endpoint = self.endpoint_url(request)
+        site = endpoint.removesuffix(self.path)
+        graph = service_description(self.dataset, endpoint,
                                     self.release_version() if self.release_version else None,
-                                    self.writer is not None, functions=not self.runs_on_backend)
+                                    self.writer is not None, functions=not self.runs_on_backend,
+                                    prefixes=self.prefixes, related=tuple(
+                                        (site + path, title, text) for path, title, text in self.related))
         body = graph.serialize(format=SD_FORMATS[chosen], encoding="utf-8")
         return Response(body, media_type=chosen, headers={"Vary": "Accept"})
 
