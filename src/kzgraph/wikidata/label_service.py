@@ -199,8 +199,9 @@ def _read_call(code: list[Token], index: int, declared: dict[str, str]) -> _Call
         _take(call, subject, predicate, value, declared)
     if not call.languages:
         raise LabelServiceError(
-            f"SERVICE wikibase:label at character {code[index].start} names no language: "
-            f"{_BLOCK_HINT} (WDQS: \"You must provide the label service a list of languages.\")")
+            f"SERVICE wikibase:label at character {code[index].start} names no language: add "
+            'bd:serviceParam wikibase:language "[AUTO_LANGUAGE],en" . inside its { } (WDQS: '
+            '"You must provide the label service a list of languages.")')
     return call
 
 
