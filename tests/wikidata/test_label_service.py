@@ -187,6 +187,18 @@ def test_labels_in_order_by_and_group_by(store):
     assert labels == sorted(labels) and "in en" in labels and "Q999" in labels
 
 
+def test_ask_and_construct(store):
+    """WDQS's labelOnAsk: an automatic block in ASK fills nothing (a sub-select's projection is
+    not the query's); manual mode works in any form."""
+    ask = ('ASK { ex:dummy ex:dummy ?o . { SELECT ?oLabel WHERE { ?x ?y ?z } LIMIT 1 } '
+           'FILTER(BOUND(?oLabel)) SERVICE wikibase:label { bd:serviceParam wikibase:language "en" } }')
+    assert not bool(store.query(rewrite_label_service(ask, PREFIXES), prefixes=PREFIXES))
+    construct = ('CONSTRUCT { ?o rdfs:comment ?name } WHERE { ex:dummy ex:dummy ?o . SERVICE '
+                 'wikibase:label { bd:serviceParam wikibase:language "ru" . ?o rdfs:label ?name } }')
+    [triple] = store.query(rewrite_label_service(construct, PREFIXES), prefixes=PREFIXES)
+    assert triple.object == pyoxigraph.Literal("in ru", language="ru")
+
+
 def test_line_numbers_survive_the_rewrite():
     query = 'SELECT ?xLabel WHERE {\n  ?x ?p ?o .\n  SERVICE wikibase:label {\n    bd:serviceParam wikibase:language "en" .\n  }\n}\n'
     rewritten = rewrite_label_service(query, PREFIXES)

@@ -47,6 +47,7 @@ AUTO_LANGUAGE = "en"  # the language "[AUTO_LANGUAGE]" stands for here (WDQS: th
 SUFFIXES = (("AltLabel", ALT_LABEL), ("Label", RDFS_LABEL), ("Description", DESCRIPTION))
 JOINED = {ALT_LABEL}  # properties with many values per language: joined with ", "
 _UNBOUND = "<urn:x-kzgraph:unbound-subject>"  # a subject with no labels, for unbound ones
+_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 _HELPER = "__ls"  # prefix of the variables the rewrite introduces
 _BLOCK_HINT = ('write it as SERVICE wikibase:label { bd:serviceParam wikibase:language '
                '"[AUTO_LANGUAGE],en" . } or add statements such as ?item rdfs:label ?name .')
@@ -295,9 +296,9 @@ def _subject_text(subject: Token, declared: dict[str, str]) -> str:
 
 def _projection(code: list[Token]) -> tuple[int, int] | None:
     """(first, last+1) token indexes of the outermost SELECT's projection, if there is one."""
-    start = next((i for i, t in enumerate(code) if t.is_word("SELECT")), None)
-    if start is None:
-        return None
+    start = next((i for i, t in enumerate(code) if t.is_word(*_FORMS)), None)
+    if start is None or not code[start].is_word("SELECT"):
+        return None  # ASK, CONSTRUCT, DESCRIBE project nothing for automatic mode to fill
     end, depth = start + 1, 0
     while end < len(code):
         token = code[end]
