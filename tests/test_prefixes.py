@@ -54,8 +54,8 @@ def test_a_querys_own_prefix_wins_on_both_endpoints(client):
 
 def test_wdqs_prefixes_that_were_missing_now_parse(client):
     query = ("SELECT ?n WHERE { ?s a wikibase:Statement ; wikibase:rank ?r . "
-             "OPTIONAL { ?s pqv:P580 ?v } OPTIONAL { ?s psn:P2047 ?w } OPTIONAL { ?s prv:P813 ?x } "
-             "OPTIONAL { ?s wdno:P1 ?y } OPTIONAL { ?s owl:sameAs wds:x, wdv:x, wdref:x } "
+             "OPTIONAL { ?s pqv:P580 ?v } OPTIONAL { ?s psn:P2873 ?w } OPTIONAL { ?s prv:P813 ?x } "
+             "OPTIONAL { ?s wdno:P17 ?y } OPTIONAL { ?s owl:sameAs wds:x, wdv:x, wdref:x } "
              "OPTIONAL { ?s dct:x ?z } FILTER(?r = wikibase:NormalRank) BIND(1 AS ?n) } LIMIT 1")
     assert values(client, "/wikidata/sparql", query) == ["1"]
 

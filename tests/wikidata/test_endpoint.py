@@ -58,7 +58,7 @@ def test_a_query_may_still_declare_its_own_prefixes(client):
 def test_the_same_safety_rules_apply(client):
     bad = client.get(ENDPOINT, params={"query": "SELECT * WHERE { ?s ?p }"})
     assert bad.status_code == 400 and "syntax" in bad.text.lower()
-    update = client.post(ENDPOINT, content=b"INSERT DATA { wd:Q1 wdt:P31 wd:Q2 }",
+    update = client.post(ENDPOINT, content=b"INSERT DATA { wd:Q48604 wdt:P31 wd:Q25956 }",
                          headers={"Content-Type": "application/sparql-update"})
     assert update.status_code == 403
     service = client.get(ENDPOINT, params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})

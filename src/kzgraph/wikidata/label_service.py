@@ -15,7 +15,7 @@ WDQS's implementation (wikidata/query/rdf, ``LabelService`` and ``EmptyLabelServ
 - manual mode: ``?x rdfs:label ?name`` (any property) inside the block binds ``?name``;
 - the value is the one of the first language that has one; several in that language are joined
   with ", " (aliases); with none, ``rdfs:label`` gives the entity id (its IRI without
-  ``http://www.wikidata.org/entity/``, so "Q123", and any other IRI or literal as a string,
+  ``http://www.wikidata.org/entity/``, its Q-number, and any other IRI or literal as a string,
   which is what WDQS gives for IRIs outside Wikidata's entity namespace) and the rest stay
   unbound; an unbound subject gives unbound values.
 
