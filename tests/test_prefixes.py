@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDFS, SH, XSD
+from rdflib import namespace
 
 from kzgraph.prefixes import KZGRAPH_PREFIXES, WDQS_PREFIXES, prefix_lines, used_prefixes
 
@@ -69,9 +69,9 @@ def test_an_undeclared_prefix_is_still_an_error(client):
 def test_service_description_declares_the_prefixes(client, path, table):
     graph = Graph().parse(data=client.get(path, headers={"Accept": "text/turtle"}).content, format="turtle")
     [service] = graph.subjects(URIRef(str(SD) + "endpoint"), None)
-    declared = {str(graph.value(d, SH.prefix)): graph.value(d, SH.namespace)
-                for d in graph.objects(service, SH.declare)}
-    assert declared == {name: Literal(iri, datatype=XSD.anyURI) for name, iri in table.items()}
+    declared = {str(graph.value(d, namespace.SH.prefix)): graph.value(d, namespace.SH.namespace)
+                for d in graph.objects(service, namespace.SH.declare)}
+    assert declared == {name: Literal(iri, datatype=namespace.XSD.anyURI) for name, iri in table.items()}
 
 
 def test_main_service_description_names_the_wikidata_view(client, live_server):
@@ -79,7 +79,7 @@ def test_main_service_description_names_the_wikidata_view(client, live_server):
                           format="turtle")
     [service] = graph.subjects(URIRef(str(SD) + "endpoint"), None)
     view = URIRef(f"{live_server.url}/wikidata/sparql")
-    assert view in set(graph.objects(service, RDFS.seeAlso))
+    assert view in set(graph.objects(service, namespace.RDFS.seeAlso))
     assert "Wikidata" in str(graph.value(view, URIRef("http://purl.org/dc/terms/title")))
 
 
