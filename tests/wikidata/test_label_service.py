@@ -230,6 +230,14 @@ def test_a_malformed_block_is_a_clear_error(block, says):
                               PREFIXES)
 
 
+def test_errors_say_where_in_lines_and_columns():
+    with pytest.raises(LabelServiceError, match="at line 3, column 3 names no language"):
+        rewrite_label_service("SELECT ?xLabel WHERE {\n  ?x ?p ?o .\n  SERVICE wikibase:label { }\n}", PREFIXES)
+    with pytest.raises(LabelServiceError, match="line 1, column 22 is never closed"):
+        rewrite_label_service('SELECT ?xLabel WHERE { ?x ?p ?o SERVICE wikibase:label { '
+                              'bd:serviceParam wikibase:language "en" } ', PREFIXES)
+
+
 def test_refused_where_not_offered():
     query = 'SELECT ?xLabel WHERE { ?x ?p ?o SERVICE wikibase:label { bd:serviceParam wikibase:language "en" } }'
     with pytest.raises(LabelServiceError, match="/wikidata/sparql"):

@@ -119,6 +119,7 @@ def create_app(
         lambda: served.view, pool, settings, load_wikidata_examples(), path="/wikidata/sparql",
         release_version=lambda: served.release.version, cache=cache,
         dataset_name="wikidata", prefixes=WDQS_PREFIXES, label_service=True,
+        related=[("/sparql", TITLE, DESCRIPTION)],
         dataset_note="Wikidata's vocabulary, with the Wikidata Query Service's prefixes predefined",
         title=WIKIDATA_TITLE, description=WIKIDATA_DESCRIPTION, version="0.1.0",
         public_url=f"{settings.base_url}/wikidata/sparql",

@@ -53,6 +53,14 @@ _BLOCK_HINT = ('write it as SERVICE wikibase:label { bd:serviceParam wikibase:la
                '"[AUTO_LANGUAGE],en" . } or add statements such as ?item rdfs:label ?name .')
 
 
+class _Malformed(Exception):
+    """A block that cannot be answered; ``{where}`` in the message becomes "line L, column C"."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message, self.offset = message, offset
+
+
 @dataclass(frozen=True)
 class Resolution:
     """One value to look up: ``subject`` (SPARQL text) ``predicate`` (IRI) → ``?target``."""
@@ -95,6 +103,13 @@ def refuse_label_service(query: str, prefixes: dict[str, str], endpoint: str) ->
 
 def rewrite_label_service(query: str, prefixes: dict[str, str]) -> str:
     """``query`` with each label-service block replaced by the SPARQL that answers it."""
+    try:
+        return _rewrite(query, prefixes)
+    except _Malformed as error:
+        raise LabelServiceError(error.message.replace("{where}", _where(query, error.offset))) from None
+
+
+def _rewrite(query: str, prefixes: dict[str, str]) -> str:
     code = _code(query)
     declared = _declared(code, prefixes)
     calls = [_read_call(code, index, declared) for index in range(len(code))
@@ -113,6 +128,11 @@ def rewrite_label_service(query: str, prefixes: dict[str, str]) -> str:
 
 
 # --- reading the query -------------------------------------------------------------------
+
+def _where(query: str, offset: int) -> str:
+    line = query.count("\n", 0, offset) + 1
+    return f"line {line}, column {offset - (query.rfind(chr(10), 0, offset) + 1) + 1}"
+
 
 def _code(query: str) -> list[Token]:
     return [t for t in query_tokens(query) if t.kind != "comment"]
@@ -173,7 +193,7 @@ def _matching(code: list[Token], index: int) -> int:
             depth -= 1
             if depth == 0:
                 return at
-    raise LabelServiceError(f"the '{opening}' at character {code[index].start} is never closed")
+    raise _Malformed(f"the '{opening}' at {{where}} is never closed", code[index].start)
 
 
 def _enclosing_group_end(code: list[Token], index: int) -> int:
@@ -192,17 +212,17 @@ def _enclosing_group_end(code: list[Token], index: int) -> int:
 def _read_call(code: list[Token], index: int, declared: dict[str, str]) -> _Call:
     at = _endpoint_index(code, index) + 1
     if at >= len(code) or code[at].text != "{":
-        raise LabelServiceError(f"SERVICE wikibase:label at character {code[index].start} has "
-                                f"no {{ … }} block: {_BLOCK_HINT}")
+        raise _Malformed(f"SERVICE wikibase:label at {{where}} has no {{ … }} block: "
+                         f"{_BLOCK_HINT}", code[index].start)
     close = _matching(code, at)
     call = _Call(code[index].start, code[close].end, _enclosing_group_end(code, index))
     for subject, predicate, value in _triples(code[at + 1:close]):
         _take(call, subject, predicate, value, declared)
     if not call.languages:
-        raise LabelServiceError(
-            f"SERVICE wikibase:label at character {code[index].start} names no language: add "
-            'bd:serviceParam wikibase:language "[AUTO_LANGUAGE],en" . inside its { } (WDQS: '
-            '"You must provide the label service a list of languages.")')
+        raise _Malformed(
+            "SERVICE wikibase:label at {where} names no language: add bd:serviceParam "
+            'wikibase:language "[AUTO_LANGUAGE],en" . inside its { } (WDQS: "You must provide '
+            'the label service a list of languages.")', code[index].start)
     return call
 
 
@@ -228,9 +248,8 @@ def _triples(tokens: list[Token]) -> list[tuple[Token, Token, list[Token]]]:
         if at < len(tokens) and tokens[at].text == ".":
             at += 1
         elif at < len(tokens):
-            raise LabelServiceError(f"cannot read the label service block at '{tokens[at].text}' "
-                                    f"(character {tokens[at].start}): it holds triples only; "
-                                    f"{_BLOCK_HINT}")
+            raise _Malformed(f"cannot read the label service block at '{tokens[at].text}' "
+                             f"({{where}}): it holds triples only; {_BLOCK_HINT}", tokens[at].start)
     return triples
 
 
