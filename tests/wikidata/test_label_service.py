@@ -175,6 +175,12 @@ def test_the_service_runs_after_the_rest_of_its_group(store):
     assert text(only(store, query)["oLabel"]) == ("in en", "en")
 
 
+def test_a_dot_after_the_block_is_fine(store):
+    query = ('SELECT ?oLabel WHERE { ex:dummy ex:dummy ?o . SERVICE wikibase:label { '
+             'bd:serviceParam wikibase:language "en" . } . }')
+    assert text(only(store, query)["oLabel"]) == ("in en", "en")
+
+
 def test_a_label_the_query_binds_itself_is_left_alone(store):
     query = ('SELECT ?o ?oLabel WHERE { ex:dummy ex:dummy ?o . ?o rdfs:label ?oLabel '
              'FILTER(LANG(?oLabel) = "ru") SERVICE wikibase:label { bd:serviceParam wikibase:language "en" } }')

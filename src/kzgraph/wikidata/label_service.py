@@ -215,7 +215,9 @@ def _read_call(code: list[Token], index: int, declared: dict[str, str]) -> _Call
         raise _Malformed(f"SERVICE wikibase:label at {{where}} has no {{ … }} block: "
                          f"{_BLOCK_HINT}", code[index].start)
     close = _matching(code, at)
-    call = _Call(code[index].start, code[close].end, _enclosing_group_end(code, index))
+    # a "." after the block belongs to it: left behind, it would follow another "." (an error)
+    last = close + 1 if close + 1 < len(code) and code[close + 1].text == "." else close
+    call = _Call(code[index].start, code[last].end, _enclosing_group_end(code, index))
     for subject, predicate, value in _triples(code[at + 1:close]):
         _take(call, subject, predicate, value, declared)
     if not call.languages:
