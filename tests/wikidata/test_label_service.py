@@ -97,6 +97,11 @@ def test_auto_language_is_english_here(store):
         "description in en", "en")
 
 
+def test_language_tags_compare_case_insensitively(store):
+    """BCP 47 tags are case-insensitive: "DE" finds the "de" label (and kk-Latn, kk-latn)."""
+    assert text(only(store, automatic("DE"))["oLabel"]) == ("in de", "de")
+
+
 def test_several_language_parameters_are_one_list(store):
     query = ("SELECT ?oLabel WHERE { ex:dummy ex:dummy ?o . SERVICE wikibase:label { "
              'bd:serviceParam wikibase:language "fr" . bd:serviceParam wikibase:language "de,en" . } }')
@@ -229,6 +234,7 @@ def test_queries_without_the_service_are_untouched():
     ('{ bd:serviceParam wikibase:language "en" . ?x rdfs:label "fixed" }', "a variable to bind"),
     ('{ bd:serviceParam wikibase:language "en" FILTER(true) }', "holds triples only"),
     ("", "no { … } block"),
+    ("{ bd:serviceParam wikibase:language 'en\") } } SELECT' }", "not a language code"),
 ])
 def test_a_malformed_block_is_a_clear_error(block, says):
     with pytest.raises(LabelServiceError, match=says):

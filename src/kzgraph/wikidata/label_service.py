@@ -25,6 +25,7 @@ of the group's closing brace), so the engine's error positions still point into 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from kzgraph.errors import LabelServiceError
@@ -48,6 +49,7 @@ SUFFIXES = (("AltLabel", ALT_LABEL), ("Label", RDFS_LABEL), ("Description", DESC
 JOINED = {ALT_LABEL}  # properties with many values per language: joined with ", "
 _UNBOUND = "<urn:x-kzgraph:unbound-subject>"  # a subject with no labels, for unbound ones
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+_LANGUAGE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")  # a BCP 47 tag, as SPARQL LANGTAG
 _HELPER = "__ls"  # prefix of the variables the rewrite introduces
 _BLOCK_HINT = ('write it as SERVICE wikibase:label { bd:serviceParam wikibase:language '
                '"[AUTO_LANGUAGE],en" . } or add statements such as ?item rdfs:label ?name .')
@@ -288,6 +290,10 @@ def _take(call: _Call, subject: Token, predicate: Token, value: list[Token],
                                     f"got {value[0].text}")
         for language in _string_value(value[0]).split(","):
             language = language.strip().replace("[AUTO_LANGUAGE]", AUTO_LANGUAGE)
+            if language and not _LANGUAGE.fullmatch(language):
+                raise LabelServiceError(f"{language!r} is not a language code; write codes such "
+                                        f"as \"kk,ru,en\" or \"[AUTO_LANGUAGE]\"")
+            language = language.lower()  # tags compare case-insensitively (BCP 47): kk-Latn
             if language and language not in call.languages:
                 call.languages.append(language)
         return
@@ -414,9 +420,9 @@ def _lookup(key: str, predicate: str, value: str, language: str, each: str) -> s
     """The value of ``predicate`` in ``language``: one (OPTIONAL), or all joined (sub-select)."""
     if predicate in JOINED:
         return (f" OPTIONAL {{ {{ SELECT {key} (GROUP_CONCAT({each}; separator=\", \") AS {value})"
-                f" WHERE {{ {key} <{predicate}> {each} FILTER(LANG({each}) = \"{language}\") }}"
+                f" WHERE {{ {key} <{predicate}> {each} FILTER(LCASE(LANG({each})) = \"{language}\") }}"
                 f" GROUP BY {key} }} }}")
-    return f' OPTIONAL {{ {key} <{predicate}> {value} FILTER(LANG({value}) = "{language}") }}'
+    return f' OPTIONAL {{ {key} <{predicate}> {value} FILTER(LCASE(LANG({value})) = "{language}") }}'
 
 
 def _entity_id(subject: str) -> str:
