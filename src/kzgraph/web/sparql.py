@@ -230,11 +230,9 @@ class KzgraphSparqlRouter(SparqlRouter):
         if "label" not in query.lower():  # no label service can be named: skip the lexing
             return query
         self.check_size(query)
-        prefixes = dict(self.prefixes)
-        if self.label_service:
-            return rewrite_label_service(query, prefixes)
-        refuse_label_service(query, prefixes, self.path)
-        return query
+        if len(query) > _KEPT_FORM_CHARS:
+            return _prepared(query, self.prefixes, self.label_service, self.path)
+        return _kept_prepared(query, self.prefixes, self.label_service, self.path)
 
     def check(self, query: str) -> QueryShape:
         """Refuse what must never run: oversized, too deep, updates, SERVICE off the allowlist."""
@@ -290,6 +288,18 @@ class KzgraphSparqlRouter(SparqlRouter):
                 .replace("__PREFIX_COUNT__", str(len(self.prefixes)))
                 .replace("__EXAMPLES__", data))
         return Response(page, media_type="text/html; charset=utf-8")
+
+
+def _prepared(query: str, prefixes: tuple[tuple[str, str], ...], label_service: bool,
+              path: str) -> str:
+    if label_service:
+        return rewrite_label_service(query, dict(prefixes))
+    refuse_label_service(query, dict(prefixes), path)
+    return query
+
+
+# Queries naming rdfs:label are common and sent again and again: each short one is read once.
+_kept_prepared = functools.lru_cache(maxsize=256)(_prepared)
 
 
 def _after_comments(query: str, text: str) -> str:
