@@ -203,7 +203,7 @@ def test_every_shape_has_a_bad_fixture_that_fires_it():
 
 
 def test_every_class_the_data_uses_is_the_target_of_a_shape(dataset):
-    from rdflib import Graph, URIRef
+    from rdflib import Graph
     from rdflib.namespace import RDF, RDFS, SH
 
     from kzgraph.namespaces import ONTOLOGY_GRAPH

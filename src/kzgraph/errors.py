@@ -17,7 +17,8 @@
     └── RequestError             an HTTP request the endpoint refuses or cannot answer
         ├── BadRequest           malformed protocol request or query (400)
         │   ├── QuerySyntaxError     the query does not parse (400, what and where)
-        │   └── ServiceNotAllowed    SERVICE to an IRI outside the allowlist (400)
+        │   ├── ServiceNotAllowed    SERVICE to an IRI outside the allowlist (400)
+        │   └── LabelServiceError    a label-service block that cannot be answered (400)
         ├── NotFound             no such resource, download or graph (404)
         ├── UpdateRefused        SPARQL Update on the read-only endpoint (403)
         ├── MethodNotAllowed     wrong HTTP method (405)
@@ -55,6 +56,7 @@ __all__ = [
     "DataFileNotFound",
     "DataSyntaxError",
     "KzgraphError",
+    "LabelServiceError",
     "LinkRejected",
     "MethodNotAllowed",
     "NotAcceptable",
@@ -203,6 +205,11 @@ class NotFound(RequestError):
 
     status = 404
     code = "not_found"
+
+
+class LabelServiceError(BadRequest):
+    """``SERVICE wikibase:label`` written so that it cannot be answered (no languages, a
+    statement it cannot read), or sent to an endpoint that does not offer it."""
 
 
 class UpdateRefused(RequestError):

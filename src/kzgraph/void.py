@@ -1,4 +1,8 @@
-"""The dataset's VoID + DCAT description, computed from the data (no hand-typed numbers)."""
+"""The dataset's VoID + DCAT description, computed from the data (no hand-typed numbers).
+
+It also names the Wikidata-vocabulary view (``kzgraph.wikidata.view``) as a dataset of its own,
+derived from this one, with its SPARQL endpoint ``/wikidata/sparql``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, XSD
+from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, XSD
 
 from kzgraph.namespaces import KZO, SRC
 
@@ -18,6 +22,11 @@ __all__ = ["Distribution", "void_description"]
 VOID = Namespace("http://rdfs.org/ns/void#")
 CC_BY_SA = URIRef("https://creativecommons.org/licenses/by-sa/4.0/")
 WIKIDATA = URIRef("http://www.wikidata.org/entity/")
+VIEW_ENDPOINT = "/wikidata/sparql"
+VIEW_TITLE = "kzgraph in Wikidata's vocabulary"
+VIEW_DESCRIPTION = ("The same facts in Wikidata's RDF model (wdt:, p:/ps:/pq:, references), "
+                    "queried at /wikidata/sparql as on the Wikidata Query Service: its prefixes "
+                    "predeclared and its label service answered locally.")
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,7 @@ def void_description(dataset: Dataset, base_url: str, distributions: list[Distri
                                                    datatype=XSD.dateTime)))
     _partitions(graph, node, dataset)
     _linkset(graph, node, dataset)
+    _wikidata_view(graph, node, base_url)
     for distribution in distributions:
         _distribution(graph, node, distribution, base_url)
     return graph
@@ -101,6 +111,17 @@ def _linkset(graph: Graph, node: URIRef, dataset: Dataset) -> None:
                  (VOID.triples, Literal(links, datatype=XSD.integer))]:
         graph.add((linkset, p, o))
     graph.add((node, VOID.subset, linkset))
+
+
+def _wikidata_view(graph: Graph, node: URIRef, base_url: str) -> None:
+    view = URIRef(str(node).replace("#kzgraph", "#wikidata-view"))
+    graph.bind("prov", PROV)
+    for p, o in [(RDF.type, VOID.Dataset), (DCTERMS.title, Literal(VIEW_TITLE, lang="en")),
+                 (DCTERMS.description, Literal(VIEW_DESCRIPTION, lang="en")),
+                 (VOID.sparqlEndpoint, URIRef(base_url + VIEW_ENDPOINT)),
+                 (PROV.wasDerivedFrom, node), (DCTERMS.license, CC_BY_SA)]:
+        graph.add((view, p, o))
+    graph.add((node, RDFS.seeAlso, view))
 
 
 def _distribution(graph: Graph, node: URIRef, distribution: Distribution, base_url: str) -> None:

@@ -131,16 +131,24 @@ def test_the_backends_syntax_error_is_a_400_with_its_message(backend):
     assert body["error"] == "query_syntax" and len(body["message"]) > 25
 
 
-def test_wikidata_view_keeps_running_locally(backend):
-    example = load_wikidata_examples()[0]
+@pytest.mark.parametrize("example", load_wikidata_examples(), ids=lambda e: e.name)
+def test_wikidata_view_keeps_running_locally_label_service_included(backend, example):
     assert example.matches(rows(backend.post("/wikidata/sparql", data={"query": example.query},
                                              headers=JSON)))
+
+
+def test_predeclared_prefixes_reach_the_backend(backend, client):
+    query = 'SELECT ?name WHERE { kz:KazCosmos rdfs:label ?name FILTER(LANG(?name) = "en") }'
+    here = rows(client.get("/sparql", params={"query": query}, headers=JSON))
+    assert here == rows(backend.get("/sparql", params={"query": query}, headers=JSON)) != []
 
 
 @pytest.mark.parametrize("query, status, code", [
     ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", 400, "service_not_allowed"),
     ("INSERT DATA { <http://example.org/s> <http://example.org/p> 1 }", 403, "update_refused"),
     ("SELECT * WHERE " + "{ " * 80 + "?s ?p ?o" + " }" * 80, 413, "payload_too_large"),
+    ('SELECT ?sLabel WHERE { ?s ?p ?o SERVICE wikibase:label { bd:serviceParam wikibase:language "en" } }',
+     400, "bad_request"),  # the label service is /wikidata/sparql's
 ])
 def test_safety_checks_run_before_anything_is_forwarded(scripted, fresh, query, status, code):
     response = scripted.post("/sparql", data={"query": query}, headers=JSON)
@@ -158,6 +166,8 @@ def test_forwarded_query_carries_the_token_the_dataset_and_a_base(scripted, fres
     assert sent.headers["accept"] == "application/sparql-results+json"
     assert form.get_list("named-graph-uri") == [KZG + "lead"] and "default-graph-uri" not in form
     assert form["query"].startswith("BASE <") and form["query"].endswith("SELECT ?x WHERE { ?x ?p ?o }")
+    # the predeclared prefixes go first, on the first line: the backend's line numbers stay right
+    assert "PREFIX kz: <https://w3id.org/kzgraph/resource/>" in form["query"] and "\n" not in form["query"]
 
 
 def test_a_slow_backend_times_out_with_503(scripted, fresh):

@@ -104,6 +104,7 @@ def test_public_url_names_the_service_behind_a_proxy(dataset):
                              format="turtle")
     assert f"<{public}/sparql>" in description and running.url not in description
     endpoint = URIRef("http://rdfs.org/ns/void#sparqlEndpoint")
-    assert set(void.objects(None, endpoint)) == {URIRef(f"{public}/sparql")}
+    assert set(void.objects(None, endpoint)) == {URIRef(f"{public}/sparql"),
+                                                 URIRef(f"{public}/wikidata/sparql")}
     dumps = set(void.objects(None, URIRef("http://rdfs.org/ns/void#dataDump")))
     assert dumps and all(str(d).startswith(f"{public}/download/") for d in dumps)

@@ -80,7 +80,7 @@ def test_void_counts_come_from_the_store(big):
     void = Namespace("http://rdfs.org/ns/void#")
     graph = Graph().parse(data=client.get("/.well-known/void", headers={"Accept": "text/turtle"}).content,
                           format="turtle")
-    node = next(graph.subjects(void.sparqlEndpoint, None))
+    node = next(s for s in graph.subjects(void.sparqlEndpoint, None) if str(s).endswith("#kzgraph"))
     assert int(graph.value(node, void.triples)) == built.triples
     subjects = count(client, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")
     assert int(graph.value(node, void.distinctSubjects)) == subjects

@@ -101,14 +101,14 @@ def test_unknown_download_is_404(client):
 def test_void_counts_match_the_data(client, dataset):
     graph = Graph().parse(data=client.get("/.well-known/void", headers={"Accept": "text/turtle"}).content,
                           format="turtle")
-    [node] = [s for s in graph.subjects(RDF.type, VOID.Dataset)]
+    [node] = [s for s in graph.subjects(RDF.type, VOID.Dataset) if str(s).endswith("#kzgraph")]
     triples = set(dataset.triples((None, None, None)))
     assert graph.value(node, VOID.triples) == Literal(len(triples))
     assert graph.value(node, URIRef("http://purl.org/dc/terms/license")) == \
         URIRef("https://creativecommons.org/licenses/by-sa/4.0/")
     [linkset] = graph.subjects(RDF.type, VOID.Linkset)
     links = {(s, o) for s, o in dataset.subject_objects(OWL.sameAs)}
-    assert graph.value(linkset, VOID.triples) == Literal(len(links)) and len(links) == 12
+    assert graph.value(linkset, VOID.triples) == Literal(len(links)) and len(links) == 18
     partitions = {graph.value(p, VOID["class"]): graph.value(p, VOID.entities)
                   for p in graph.objects(node, VOID.classPartition)}
     cosmonaut = URIRef("https://w3id.org/kzgraph/ontology#Cosmonaut")
@@ -121,7 +121,7 @@ def test_void_names_title_source_endpoint_entities_and_property_partitions(clien
 
     graph = Graph().parse(data=client.get("/.well-known/void", headers={"Accept": "text/turtle"}).content,
                           format="turtle")
-    [node] = graph.subjects(RDF.type, VOID.Dataset)
+    [node] = [s for s in graph.subjects(RDF.type, VOID.Dataset) if str(s).endswith("#kzgraph")]
     assert "KazCosmos" in str(graph.value(node, DCTERMS.title))
     article = dataset.value(URIRef("https://w3id.org/kzgraph/source/article"), URIRef("https://schema.org/url"))
     assert graph.value(node, DCTERMS.source) == URIRef(str(article))
@@ -139,3 +139,15 @@ def test_void_names_title_source_endpoint_entities_and_property_partitions(clien
 
 def test_home_page_links_the_dataset_description(client):
     assert 'href="/.well-known/void"' in client.get("/", headers={"Accept": "text/html"}).text
+
+
+def test_void_names_the_wikidata_view_and_its_endpoint(client, live_server):
+    from rdflib.namespace import DCTERMS, PROV, RDFS
+
+    graph = Graph().parse(data=client.get("/.well-known/void", headers={"Accept": "text/turtle"}).content,
+                          format="turtle")
+    [node] = [s for s in graph.subjects(RDF.type, VOID.Dataset) if str(s).endswith("#kzgraph")]
+    [view] = graph.objects(node, RDFS.seeAlso)
+    assert (view, RDF.type, VOID.Dataset) in graph and (view, PROV.wasDerivedFrom, node) in graph
+    assert graph.value(view, VOID.sparqlEndpoint) == URIRef(f"{live_server.url}/wikidata/sparql")
+    assert "Wikidata" in str(graph.value(view, DCTERMS.title))

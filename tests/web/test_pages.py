@@ -94,6 +94,16 @@ def test_home_page_lists_the_candidates_apart_from_the_cosmonauts_who_flew(clien
     assert 'href="/resource/Mukhtar_Aymakhanov"' not in flown.rpartition("Cosmonauts")[2]
 
 
+def test_home_page_names_the_wikidata_view_and_lists_each_endpoints_prefixes(client):
+    page = client.get("/", headers={"Accept": "text/html"}).text
+    assert 'href="/wikidata/sparql"' in page and "SERVICE wikibase:label" in page
+    for name, namespace in (("kzo", "https://w3id.org/kzgraph/ontology#"),
+                            ("schema", "https://schema.org/"),  # /sparql: kzgraph's data
+                            ("schema", "http://schema.org/"),   # /wikidata/sparql: WDQS's
+                            ("bd", "http://www.bigdata.com/rdf#")):
+        assert f"<code>{name}:</code></td><td><code>{namespace}</code>" in page
+
+
 def test_ontology_page_and_rdf(client):
     page = client.get("/ontology", headers={"Accept": "text/html"}).text
     assert 'id="formationDate"' in page and "wikidata.org/prop/direct/P571" in page

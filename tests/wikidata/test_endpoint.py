@@ -58,7 +58,7 @@ def test_a_query_may_still_declare_its_own_prefixes(client):
 def test_the_same_safety_rules_apply(client):
     bad = client.get(ENDPOINT, params={"query": "SELECT * WHERE { ?s ?p }"})
     assert bad.status_code == 400 and "syntax" in bad.text.lower()
-    update = client.post(ENDPOINT, content=b"INSERT DATA { wd:Q1 wdt:P31 wd:Q2 }",
+    update = client.post(ENDPOINT, content=b"INSERT DATA { wd:Q48604 wdt:P31 wd:Q25956 }",
                          headers={"Content-Type": "application/sparql-update"})
     assert update.status_code == 403
     service = client.get(ENDPOINT, params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
@@ -71,9 +71,18 @@ def test_service_description_names_this_endpoint(client, live_server):
     assert f"<{live_server.url}{ENDPOINT}>" in response.text
 
 
-def test_query_ui_offers_the_wdqs_examples(client):
+def test_query_ui_opens_with_the_wdqs_examples_and_lists_the_prefixes(client):
+    import json
+
     page = client.get(ENDPOINT, headers={"Accept": "text/html"}).text
-    assert EXAMPLES[0].title in page
+    data = page.split('<script id="examples" type="application/json">')[1].split("</script>")[0]
+    shown = json.loads(data)
+    assert [e["title"] for e in shown] == [e.title for e in EXAMPLES]  # the first opens first
+    assert "SERVICE wikibase:label" in shown[0]["query"]
+    # the editor is told the prefixes each example uses (it checks syntax itself), no others
+    assert "PREFIX wdt: <http://www.wikidata.org/prop/direct/>" in shown[0]["query"]
+    assert "PREFIX psv:" not in shown[0]["query"]
+    assert "PREFIX mwapi: &lt;https://www.mediawiki.org/ontology#API/&gt;" in page
 
 
 def test_descriptions_use_wikidatas_schema_namespace(client):

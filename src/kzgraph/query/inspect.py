@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["QueryShape", "Token", "code_tokens", "inspect_query", "service_iri_spans"]
+__all__ = ["QueryShape", "Token", "code_tokens", "inspect_query", "query_tokens", "service_iri_spans"]
 
 # The character classes of the SPARQL 1.1 grammar (section 19.8).
 _BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
@@ -88,7 +88,10 @@ class QueryShape:
 
 
 @dataclass(frozen=True)
-class _Token:
+class Token:
+    """One token: its kind (a group name of the lexer: word, var, pname, iri, string, punct,
+    comment, …), its text and its offset in the query."""
+
     kind: str
     text: str
     start: int
@@ -133,21 +136,27 @@ def _service_iri_spans(query: str) -> tuple[tuple[int, int, str], ...]:
                  for _, endpoint in _services(_tokens(query)) if endpoint.kind == "iri")
 
 
-def _tokens(query: str) -> list[_Token]:
+def query_tokens(query: str) -> list[Token]:
+    """The tokens of ``query`` (comments included, whitespace left out), for rewrites that must
+    see keywords only where they are keywords (see ``kzgraph.wikidata.label_service``)."""
+    return _tokens(query)
+
+
+def _tokens(query: str) -> list[Token]:
     """Every token but whitespace; comments are kept, as they may hide the word "service"."""
-    return [_Token(m.lastgroup, m.group(0), m.start()) for m in _TOKEN.finditer(query)
+    return [Token(m.lastgroup, m.group(0), m.start()) for m in _TOKEN.finditer(query)
             if m.lastgroup != "ws"]
 
 
-def _code(tokens: list[_Token]) -> list[_Token]:
+def _code(tokens: list[Token]) -> list[Token]:
     return [token for token in tokens if token.kind != "comment"]
 
 
-def _first_word(tokens: list[_Token], words: tuple[str, ...]) -> str | None:
+def _first_word(tokens: list[Token], words: tuple[str, ...]) -> str | None:
     return next((t.text.upper() for t in tokens if t.is_word(*words)), None)
 
 
-def _services(tokens: list[_Token]) -> list[tuple[_Token, _Token]]:
+def _services(tokens: list[Token]) -> list[tuple[Token, Token]]:
     """(SERVICE keyword, endpoint token) pairs; the endpoint is the token after SILENT, if any."""
     code = _code(tokens)
     pairs = []
@@ -156,11 +165,11 @@ def _services(tokens: list[_Token]) -> list[tuple[_Token, _Token]]:
             rest = code[index + 1:index + 3]
             if rest and rest[0].is_word("SILENT"):
                 rest = rest[1:]
-            pairs.append((token, rest[0] if rest else _Token("punct", "", token.end)))
+            pairs.append((token, rest[0] if rest else Token("punct", "", token.end)))
     return pairs
 
 
-def _unchecked_service(tokens: list[_Token]) -> int | None:
+def _unchecked_service(tokens: list[Token]) -> int | None:
     """Offset of the first "service" that may be a SERVICE keyword the lexer did not see."""
     ambiguous = _first_ambiguous_iri(tokens)
     for token in tokens:
@@ -176,7 +185,7 @@ def _unchecked_service(tokens: list[_Token]) -> int | None:
     return None
 
 
-def _first_ambiguous_iri(tokens: list[_Token]) -> int | None:
+def _first_ambiguous_iri(tokens: list[Token]) -> int | None:
     """Start of the first ``<…>`` read as an IRI where the engine may read less-than."""
     parens, previous = 0, None
     for token in _code(tokens):
@@ -192,7 +201,7 @@ def _first_ambiguous_iri(tokens: list[_Token]) -> int | None:
     return None
 
 
-def _depth(tokens: list[_Token]) -> int:
+def _depth(tokens: list[Token]) -> int:
     """Deepest nesting of brackets, counting each unary ``!`` in a run as one more level (the
     engine's parser recurses on both)."""
     depth = deepest = bangs = 0
@@ -204,9 +213,6 @@ def _depth(tokens: list[_Token]) -> int:
             depth -= 1
         deepest = max(deepest, depth + bangs)
     return deepest
-
-
-Token = _Token  # a token of the query: kind (var, iri, pname, string, word, punct, …), text, start
 
 
 def code_tokens(query: str) -> list[Token]:

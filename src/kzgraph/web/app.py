@@ -16,6 +16,7 @@ from kzgraph.curation import Curator
 from kzgraph.dataset import load_dataset
 from kzgraph.errors import UsageError
 from kzgraph.examples import Example, load_examples, load_wikidata_examples
+from kzgraph.prefixes import KZGRAPH_PREFIXES, WDQS_PREFIXES
 from kzgraph.query.cache import ResultCache
 from kzgraph.query.remote import query_executor
 from kzgraph.validation import load_shapes
@@ -33,7 +34,6 @@ from kzgraph.web.search import search_router
 from kzgraph.web.sparql import KzgraphSparqlRouter
 from kzgraph.web.state import Release, Served
 from kzgraph.web.writes import Writer
-from kzgraph.wikidata.view import WIKIBASE_PREFIXES
 
 __all__ = ["create_app"]
 
@@ -46,9 +46,9 @@ DESCRIPTION = (
 WIKIDATA_TITLE = "kzgraph in Wikidata's vocabulary"
 WIKIDATA_DESCRIPTION = (
     "The same facts in Wikidata's RDF model (wdt:, p:/ps:/pq:, prov:wasDerivedFrom references), "
-    "with the Wikidata Query Service's prefixes predefined: a query written for "
-    "query.wikidata.org runs here unchanged. Entities without a checked Wikidata id keep their "
-    "kzgraph IRIs."
+    "with the Wikidata Query Service's prefixes predefined and its label service (SERVICE "
+    "wikibase:label) answered locally: a query written for query.wikidata.org runs here "
+    "unchanged. Entities without a checked Wikidata id keep their kzgraph IRIs."
 )
 
 
@@ -112,12 +112,14 @@ def create_app(
     sparql_routers = [KzgraphSparqlRouter(
         lambda: served.dataset, pool, settings, examples, writer=writer,
         release_version=lambda: served.release.version, cache=cache, path="/sparql",
-        title=TITLE, description=DESCRIPTION, version="0.1.0",
+        prefixes=KZGRAPH_PREFIXES, title=TITLE, description=DESCRIPTION, version="0.1.0",
+        related=[("/wikidata/sparql", WIKIDATA_TITLE, WIKIDATA_DESCRIPTION)],
         public_url=f"{settings.base_url}/sparql",
     ), KzgraphSparqlRouter(
         lambda: served.view, pool, settings, load_wikidata_examples(), path="/wikidata/sparql",
         release_version=lambda: served.release.version, cache=cache,
-        dataset_name="wikidata", prefixes={k: str(v) for k, v in WIKIBASE_PREFIXES.items()},
+        dataset_name="wikidata", prefixes=WDQS_PREFIXES, label_service=True,
+        related=[("/sparql", TITLE, DESCRIPTION)],
         dataset_note="Wikidata's vocabulary, with the Wikidata Query Service's prefixes predefined",
         title=WIKIDATA_TITLE, description=WIKIDATA_DESCRIPTION, version="0.1.0",
         public_url=f"{settings.base_url}/wikidata/sparql",

@@ -22,6 +22,7 @@ from kzgraph.errors import NotAcceptable, NotFound
 from kzgraph.langtag import bcp47_case
 from kzgraph.linkeddata import Description, describe, is_known
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
+from kzgraph.prefixes import KZGRAPH_PREFIXES, WDQS_PREFIXES
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.errors import error_response
 from kzgraph.web.state import Served
@@ -127,7 +128,7 @@ def linked_data_router(served: Served) -> APIRouter:
 
     @router.get("/", include_in_schema=False)
     async def home() -> HTMLResponse:
-        return render("home.html", **current(served.version)[2])
+        return render("home.html", endpoints=ENDPOINT_PREFIXES, **current(served.version)[2])
 
     @router.get("/doc/{kind}/{name:path}", include_in_schema=False)
     async def document(kind: str, name: str, request: Request) -> Response:
@@ -189,6 +190,9 @@ def _references(description: Description) -> list:
     return sorted(seen.values(), key=lambda r: (r.number is None, r.number or 0, r.title))
 
 
+# The endpoints the home page lists with the prefixes each predeclares (kzgraph.prefixes).
+ENDPOINT_PREFIXES = (("/sparql", sorted(KZGRAPH_PREFIXES.items())),
+                     ("/wikidata/sparql", sorted(WDQS_PREFIXES.items())))
 HOME_LIST_LIMIT = 100  # entries per home page section; a big graph's thousands are queried
 
 

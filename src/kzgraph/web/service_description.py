@@ -1,11 +1,16 @@
-"""The SPARQL 1.1 Service Description of the endpoint, computed from the served dataset."""
+"""The SPARQL 1.1 Service Description of the endpoint, computed from the served dataset.
+
+Besides the W3C vocabulary it publishes the endpoint's predeclared prefixes as SHACL prefix
+declarations (``sh:declare``), which is how RDF says "this prefix stands for this namespace",
+and names the other endpoints of the site (``rdfs:seeAlso``: the Wikidata-vocabulary view).
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import OWL, RDF, XSD
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, XSD
 
 from kzgraph.query.formats import GRAPH_FORMATS, RESULT_FORMATS
 from kzgraph.search import KZF
@@ -35,10 +40,14 @@ _FORMAT_IRIS = {
 
 @lru_cache(maxsize=4)  # a few endpoints × the release in service; old releases drop out
 def service_description(dataset: Dataset, endpoint: str, version: str | None = None,
-                        updates: bool = False, functions: bool = True) -> Graph:
+                        updates: bool = False, functions: bool = True,
+                        prefixes: tuple[tuple[str, str], ...] = (),
+                        related: tuple[tuple[str, str, str], ...] = ()) -> Graph:
     """The description of the endpoint at ``endpoint`` (cached per release: a release is never
     changed in place). ``version``: the release's version; ``updates``: curators may write;
-    ``functions``: kzgraph's own functions run there (not on a --backend's engine)."""
+    ``functions``: kzgraph's own functions run there (not on a --backend's engine);
+    ``prefixes``: (name, namespace) predeclared for every query; ``related``: (URL, title,
+    description) of the site's other endpoints."""
     graph = Graph()
     graph.bind("sd", SD)
     graph.bind("void", VOID)
@@ -57,11 +66,26 @@ def service_description(dataset: Dataset, endpoint: str, version: str | None = N
         graph.add((function, RDF.type, SD.Function))
     for name in sorted({_FORMAT_IRIS[f.engine_name] for f in RESULT_FORMATS + GRAPH_FORMATS}):
         graph.add((service, SD.resultFormat, W3_FORMATS[name]))
+    _declare_prefixes(graph, service, prefixes)
+    for url, title, description in related:
+        graph.add((service, RDFS.seeAlso, URIRef(url)))
+        graph.add((URIRef(url), DCTERMS.title, Literal(title, lang="en")))
+        graph.add((URIRef(url), DCTERMS.description, Literal(description, lang="en")))
     described = _describe_dataset(graph, dataset)
     graph.add((service, SD.defaultDataset, described))
     if version is not None:
         graph.add((described, OWL.versionInfo, Literal(version)))
     return graph
+
+
+def _declare_prefixes(graph: Graph, service: URIRef, prefixes: tuple[tuple[str, str], ...]) -> None:
+    graph.bind("sh", SH)
+    for name, namespace in prefixes:
+        declaration = BNode()
+        graph.add((service, SH.declare, declaration))
+        graph.add((declaration, RDF.type, SH.PrefixDeclaration))
+        graph.add((declaration, SH.prefix, Literal(name)))
+        graph.add((declaration, SH.namespace, Literal(namespace, datatype=XSD.anyURI)))
 
 
 def _describe_dataset(graph: Graph, dataset: Dataset) -> BNode:

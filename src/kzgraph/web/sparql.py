@@ -42,10 +42,12 @@ from kzgraph.query.inspect import QueryShape, inspect_query
 from kzgraph.query.pool import WorkerPool
 from kzgraph.query.remote import REMOTE_DATASET, RemoteExecutor
 from kzgraph.query.worker import Job
+from kzgraph.prefixes import prefix_lines, used_prefixes
 from kzgraph.web.bodies import read_body
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.service_description import SD_FORMATS, service_description
 from kzgraph.web.writes import Writer, change_response
+from kzgraph.wikidata.label_service import refuse_label_service, rewrite_label_service
 
 __all__ = ["KzgraphSparqlRouter", "QueryRequest"]
 
@@ -78,12 +80,16 @@ class KzgraphSparqlRouter(SparqlRouter):
                  dataset_name: str = "kzgraph",
                  prefixes: dict[str, str] | None = None,
                  dataset_note: str = "the default graph is the union of all graphs",
-                 **kwargs) -> None:
+                 label_service: bool = False,
+                 related: Sequence[tuple[str, str, str]] = (), **kwargs) -> None:
         """``dataset`` gives the dataset served now (a commit replaces it), ``release_version``
         its version (part of the key of ``cache``, the answers kept); ``writer`` takes curators' updates (None: read-only); ``dataset_name`` names the pool's dataset the
         queries run on; ``prefixes`` are predefined for every query (as the Wikidata Query
         Service predefines wd:, wdt:, …); ``dataset_note`` tells the query UI's readers what they
-        query."""
+        query; ``label_service``: answer WDQS's ``SERVICE wikibase:label`` (by rewriting the
+        query, see ``kzgraph.wikidata.label_service``), else refuse it with a pointer;
+        ``related``: (path, title, description) of the site's other endpoints, named in the
+        service description."""
         # rdflib-endpoint's own service description (replaced by kzgraph's, see service()) would
         # count every named graph with rdflib at start-up: minutes and ~130 MB at 1M quads.
         super().__init__(graph=Dataset(default_union=True), enable_update=False, example_queries={
@@ -101,6 +107,8 @@ class KzgraphSparqlRouter(SparqlRouter):
         self.runs_on_backend = isinstance(pool, RemoteExecutor) and dataset_name == REMOTE_DATASET
         self.prefixes = tuple(sorted((prefixes or {}).items()))
         self.dataset_note = dataset_note
+        self.label_service = label_service
+        self.related = tuple(related)
         for path in (self.path, self.path + "/"):
             self.add_api_route(path, self.get, methods=["GET"], include_in_schema=path == self.path,
                                summary="SPARQL query (GET), query UI or service description")
@@ -141,10 +149,11 @@ class KzgraphSparqlRouter(SparqlRouter):
             f"POST a query as {FORM} (query=...) or as {DIRECT_QUERY}; got {media_type or 'no Content-Type'}")
 
     async def answer(self, request: Request, operation: QueryRequest, accept: str | None) -> Response:
-        shape = self.check(operation.query)
+        query = self.prepared(operation.query)
+        shape = self.check(query)
         chosen = _choose_format(shape, operation.format, accept)
         job = Job(
-            query=operation.query, engine_format=chosen.engine_name,
+            query=query, engine_format=chosen.engine_name,
             default_graphs=operation.default_graphs if operation.has_protocol_dataset else None,
             named_graphs=operation.named_graphs if operation.has_protocol_dataset else None,
             max_bytes=self.settings.max_result_bytes, base_iri=self.endpoint_url(request),
@@ -220,6 +229,17 @@ class KzgraphSparqlRouter(SparqlRouter):
                                   f"the limit is {limits.max_query_depth}")
         return shape
 
+    def prepared(self, query: str) -> str:
+        """The query as it will run: the label service answered by ordinary patterns where it
+        is offered, refused where it is not. Done before the checks and before the query goes
+        to a worker or a --backend, so both see plain SPARQL."""
+        if "label" not in query.lower():  # no label service can be named: skip the lexing
+            return query
+        self.check_size(query)
+        if len(query) > _KEPT_FORM_CHARS:
+            return _prepared(query, self.prefixes, self.label_service, self.path)
+        return _kept_prepared(query, self.prefixes, self.label_service, self.path)
+
     def check(self, query: str) -> QueryShape:
         """Refuse what must never run: oversized, too deep, updates, SERVICE off the allowlist."""
         limits = self.settings
@@ -243,9 +263,13 @@ class KzgraphSparqlRouter(SparqlRouter):
         chosen = negotiate(_header(request, b"accept"), offered)
         if chosen == "text/html":
             return self.query_ui()
-        graph = service_description(self.dataset, self.endpoint_url(request),
+        endpoint = self.endpoint_url(request)
+        site = endpoint.removesuffix(self.path)
+        graph = service_description(self.dataset, endpoint,
                                     self.release_version() if self.release_version else None,
-                                    self.writer is not None, functions=not self.runs_on_backend)
+                                    self.writer is not None, functions=not self.runs_on_backend,
+                                    prefixes=self.prefixes, related=tuple(
+                                        (site + path, title, text) for path, title, text in self.related))
         body = graph.serialize(format=SD_FORMATS[chosen], encoding="utf-8")
         return Response(body, media_type=chosen, headers={"Vary": "Accept"})
 
@@ -257,16 +281,31 @@ class KzgraphSparqlRouter(SparqlRouter):
 
     def query_ui(self) -> Response:
         page = resources.files("kzgraph.web").joinpath("static/query-ui.html").read_text("utf-8")
-        # The editor checks syntax itself and knows nothing of predefined prefixes: show them.
-        declared = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in self.prefixes)
-        examples = [{"title": e.title, "query": _after_comments(e.display_query, declared)}
-                    for e in self.examples]
+        # The editor checks syntax itself and knows nothing of predefined prefixes: each example
+        # shows the ones it uses; the page lists them all.
+        examples = [{"title": e.title, "query": _after_comments(
+            e.display_query, prefix_lines(used_prefixes(e.display_query, self.prefixes)))}
+            for e in self.examples]
         # "</" inside the embedded JSON must not close the <script> element.
         data = json.dumps(examples, ensure_ascii=False).replace("</", "<\\/")
         page = (page.replace("__TITLE__", _html_escape(self.title))
                 .replace("__DATASET_NOTE__", _html_escape(self.dataset_note))
+                .replace("__PREFIXES__", _html_escape(prefix_lines(self.prefixes)))
+                .replace("__PREFIX_COUNT__", str(len(self.prefixes)))
                 .replace("__EXAMPLES__", data))
         return Response(page, media_type="text/html; charset=utf-8")
+
+
+def _prepared(query: str, prefixes: tuple[tuple[str, str], ...], label_service: bool,
+              path: str) -> str:
+    if label_service:
+        return rewrite_label_service(query, dict(prefixes))
+    refuse_label_service(query, dict(prefixes), path)
+    return query
+
+
+# Queries naming rdfs:label are common and sent again and again: each short one is read once.
+_kept_prepared = functools.lru_cache(maxsize=256)(_prepared)
 
 
 def _after_comments(query: str, text: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rdflib import Dataset, URIRef
 
-from kzgraph.errors import DataFileError, DataFileNotFound, LinkRejected, UsageError
+from kzgraph.errors import DataFileError, LinkRejected, UsageError
 from kzgraph.namespaces import KZ, KZO
 from kzgraph.wikidata.alignment import labels_of, load_alignment
 from kzgraph.wikidata.client import EntitySource
