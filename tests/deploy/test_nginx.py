@@ -1,0 +1,224 @@
+"""The shipped nginx configuration, run by a real nginx in front of a real ``kzgraph serve``.
+
+Both run on loopback ports of their own; nginx gets a folder of its own (pid, logs, cache) and
+the shipped site file with only its settings rewritten: the upstream, the listen address, a
+1 s head timeout (so the slow client test is quick) and 3 s of freshness for cached answers
+(so that a HIT is certain on a busy machine; the shipped value is 1 s).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from deploy.local_nginx import LocalNginx, find_nginx, render
+from kzgraph import paths
+
+from ..conftest import free_port
+
+pytestmark = pytest.mark.skipif(find_nginx() is None,
+                                reason="nginx is not installed (apt-get install nginx)")
+
+FRESH_SECONDS = 3
+JSON = "application/sparql-results+json"
+KAZCOSMOS = "https://w3id.org/kzgraph/resource/KazCosmos"
+COMMENTS = f"SELECT ?c WHERE {{ <{KAZCOSMOS}> <http://www.w3.org/2000/01/rdf-schema#comment> ?c }}"
+FOUNDED = f"SELECT ?d WHERE {{ <{KAZCOSMOS}> <https://w3id.org/kzgraph/ontology#formationDate> ?d }}"
+EVERYTHING = "SELECT * WHERE { ?s ?p ?o }"
+NEW_RELEASE = ('\n<https://w3id.org/kzgraph/graph/deploy-test> { <%s> '
+               '<http://www.w3.org/2000/01/rdf-schema#comment> "a second release"@en . }\n' % KAZCOSMOS)
+
+
+def wait_ready(url: str, process: subprocess.Popen, seconds: float = 90) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("kzgraph serve exited while starting")
+        try:
+            response = httpx.get(f"{url}/ready", timeout=2)
+            if response.status_code == 200:
+                return response.json()
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("kzgraph serve did not become ready")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """kzgraph serving a copy of the data files (checked for changes every 0.3 s), nginx in front."""
+    root = tmp_path_factory.mktemp("deploy")
+    data = root / "data"
+    data.mkdir()
+    for file in paths.data_files():
+        shutil.copy(file, data / file.name)
+    port, proxy_port = free_port(), free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("KZGRAPH_")}
+    kzgraph = subprocess.Popen(
+        [sys.executable, "-m", "kzgraph", "serve", *sorted(map(str, data.glob("*.trig"))),
+         "--port", str(port), "--query-workers", "1", "--access-log", "off",
+         "--readiness", "loaded", "--reload-interval", "0.3", "--store-cache", str(root / "stores")],
+        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        upstream = f"http://127.0.0.1:{port}"
+        wait_ready(upstream, kzgraph)
+        site = render(f"127.0.0.1:{port}", f"127.0.0.1:{proxy_port}", root / "cache",
+                      client_header_timeout="1s", proxy_cache_valid=f"200 {FRESH_SECONDS}s")
+        with LocalNginx(site, root / "nginx", proxy_port) as nginx:
+            with httpx.Client(base_url=nginx.url, timeout=30) as client:
+                yield client, upstream, data
+    finally:
+        kzgraph.terminate()
+        kzgraph.wait(timeout=30)
+
+
+def query(client: httpx.Client, text: str, accept: str = JSON, **headers: str) -> httpx.Response:
+    return client.get("/sparql", params={"query": text}, headers={"Accept": accept, **headers})
+
+
+def values(response: httpx.Response) -> set[str]:
+    return {b[name]["value"] for b in response.json()["results"]["bindings"] for name in b}
+
+
+# ---- the protocol, through nginx ------------------------------------------------------------
+
+def test_a_get_query_is_answered_through_nginx(stack):
+    client, upstream, _ = stack
+    response = query(client, FOUNDED)
+    assert response.status_code == 200 and response.headers["server"].startswith("nginx")
+    assert response.headers["content-type"].startswith(JSON) and len(values(response)) == 1
+    direct = httpx.get(f"{upstream}/sparql", params={"query": FOUNDED}, headers={"Accept": JSON})
+    assert response.content == direct.content
+
+
+def test_a_post_query_is_answered_and_never_cached(stack):
+    client, *_ = stack
+    for _ in range(2):
+        response = client.post("/sparql", data={"query": FOUNDED}, headers={"Accept": JSON})
+        assert response.status_code == 200 and len(values(response)) == 1
+        assert "x-cache-status" not in response.headers  # not even looked up
+
+
+def test_content_negotiation_passes_through_and_each_format_is_its_own_entry(stack):
+    client, *_ = stack
+    csv = query(client, FOUNDED + " # csv", accept="text/csv")
+    assert csv.headers["content-type"].startswith("text/csv") and csv.text.startswith("d\r\n")
+    xml = query(client, FOUNDED + " # csv", accept="application/sparql-results+xml")
+    assert xml.headers["content-type"].startswith("application/sparql-results+xml")
+    assert xml.headers["x-cache-status"] == "MISS"  # not the CSV entry
+    turtle = query(client, f"CONSTRUCT {{ <{KAZCOSMOS}> ?p ?o }} WHERE {{ <{KAZCOSMOS}> ?p ?o }}",
+                   accept="text/turtle")
+    assert turtle.headers["content-type"].startswith("text/turtle") and KAZCOSMOS in turtle.text
+
+
+def test_a_bad_query_is_kzgraphs_400(stack):
+    client, *_ = stack
+    response = query(client, "SELECT * WHERE { ?s ?p ")
+    assert response.status_code == 400
+    assert response.json()["error"] and "x-cache-status" in response.headers
+
+
+def test_an_update_is_refused(stack):
+    client, *_ = stack
+    response = client.post("/sparql", data={"update": f'INSERT DATA {{ <{KAZCOSMOS}> <urn:p> "x" }}'})
+    assert response.status_code == 403
+    assert "read-only" in response.json()["message"]
+
+
+def test_a_download_is_served_and_cached(stack):
+    client, *_ = stack
+    first = client.get("/download/kazcosmos.nq")
+    assert first.status_code == 200 and first.headers["content-type"] == "application/n-quads"
+    assert f"<{KAZCOSMOS}>" in first.text
+    again = client.get("/download/kazcosmos.nq")
+    assert again.headers["x-cache-status"] == "HIT" and again.content == first.content
+    assert again.headers["cache-control"] == "public, max-age=3600"  # kzgraph's, for browsers
+
+
+# ---- limits -----------------------------------------------------------------------------------
+
+def test_a_client_that_sends_half_a_head_is_closed_after_the_head_timeout(stack):
+    client, *_ = stack
+    with socket.create_connection(("127.0.0.1", client.base_url.port), timeout=10) as slow:
+        slow.sendall(b"GET /sparql HTTP/1.1\r\nHost: kzgraph.example.org\r\n")
+        started = time.monotonic()
+        received = slow.recv(4096)  # blocks until nginx answers or closes
+        waited = time.monotonic() - started
+    assert received == b"" or received.startswith(b"HTTP/1.1 408")
+    assert 0.8 <= waited < 5, f"closed after {waited:.1f} s; client_header_timeout is 1 s"
+
+
+def test_an_oversized_head_is_refused_by_nginx(stack):
+    client, *_ = stack
+    big_header = client.get("/sparql", headers={"X-Padding": "x" * 20_000})
+    assert big_header.status_code in (400, 431, 494) and "nginx" in big_header.text
+    long_line = client.get("/sparql", params={"query": "#" + "x" * 20_000 + "\nASK {}"})
+    assert long_line.status_code == 414 and "nginx" in long_line.text
+
+
+def test_a_body_over_the_limit_is_refused_before_kzgraph(stack):
+    client, *_ = stack
+    response = client.post("/sparql", content=b"#" * 2_000_000,
+                           headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 413 and "nginx" in response.text
+
+
+def test_a_large_answer_is_gzipped(stack):
+    client, *_ = stack
+    with client.stream("GET", "/sparql", params={"query": EVERYTHING},
+                       headers={"Accept": JSON, "Accept-Encoding": "gzip"}) as response:
+        compressed = b"".join(response.iter_raw())
+    assert response.headers["content-encoding"] == "gzip"
+    plain = query(client, EVERYTHING, **{"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert gzip.decompress(compressed) == plain.content and len(compressed) < len(plain.content) / 3
+
+
+# ---- the cache --------------------------------------------------------------------------------
+
+def test_the_same_get_query_is_a_miss_then_a_hit(stack):
+    client, *_ = stack
+    text = FOUNDED + " # miss then hit"
+    first, second = query(client, text), query(client, text)
+    assert first.headers["x-cache-status"] == "MISS"
+    assert second.headers["x-cache-status"] == "HIT" and second.content == first.content
+
+
+def test_a_request_with_credentials_bypasses_the_cache(stack):
+    client, *_ = stack
+    text = FOUNDED + " # with a token"
+    query(client, text)
+    response = query(client, text, Authorization="Bearer not-a-curator")
+    assert response.headers["x-cache-status"] == "BYPASS"
+
+
+def test_a_new_release_is_never_answered_from_the_old_entries(stack):
+    client, upstream, data = stack
+    before_release = httpx.get(f"{upstream}/ready", timeout=5).json()["version"]
+    assert values(query(client, COMMENTS)) == set()
+    query(client, FOUNDED + " # kept")
+    assert query(client, COMMENTS).headers["x-cache-status"] == "HIT"
+
+    with (data / "kazcosmos.trig").open("a", encoding="utf-8") as lead:
+        lead.write(NEW_RELEASE)
+    deadline = time.monotonic() + 60
+    while httpx.get(f"{upstream}/ready", timeout=5).json()["version"] == before_release:
+        assert time.monotonic() < deadline, "kzgraph did not release the changed data"
+        time.sleep(0.2)
+    swapped = time.monotonic()
+    # Once the old entry's freshness is over, nginx asks kzgraph again and gets the new answer.
+    time.sleep(FRESH_SECONDS + 0.5)
+    after = query(client, COMMENTS)
+    assert values(after) == {"a second release"}, "the old release's answer was served"
+    assert after.headers["x-cache-status"] == "EXPIRED"
+    # An answer the new release did not change is revalidated (304 from kzgraph), not resent.
+    assert query(client, FOUNDED + " # kept").headers["x-cache-status"] == "REVALIDATED"
+    assert time.monotonic() - swapped < FRESH_SECONDS + 10
