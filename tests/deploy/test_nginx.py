@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -36,6 +38,30 @@ FOUNDED = f"SELECT ?d WHERE {{ <{KAZCOSMOS}> <https://w3id.org/kzgraph/ontology#
 EVERYTHING = "SELECT * WHERE { ?s ?p ?o }"
 NEW_RELEASE = ('\n<https://w3id.org/kzgraph/graph/deploy-test> { <%s> '
                '<http://www.w3.org/2000/01/rdf-schema#comment> "a second release"@en . }\n' % KAZCOSMOS)
+
+
+DEBIAN_CONF = Path("/etc/nginx/nginx.conf")
+
+
+@pytest.mark.skipif(not DEBIAN_CONF.exists(), reason="no /etc/nginx/nginx.conf (Debian's nginx package)")
+def test_the_site_file_fits_into_debians_own_nginx_conf(tmp_path):
+    """The site file goes into Debian's http { } block: nginx -t on Debian's nginx.conf with only
+    its files moved into a temporary folder (pid, logs, the sites included) accepts it."""
+    site = render("127.0.0.1:8000", f"127.0.0.1:{free_port()}", tmp_path / "cache")
+    (tmp_path / "kzgraph.conf").write_text(site, encoding="utf-8")
+    conf = DEBIAN_CONF.read_text(encoding="utf-8")
+    conf = re.sub(r"(?m)^\s*user\s[^;]*;", "user root;" if os.geteuid() == 0 else "", conf)
+    conf = re.sub(r"(?m)^(\s*pid)\s[^;]*;", rf"\1 {tmp_path}/nginx.pid;", conf)
+    conf = re.sub(r"(?m)^(\s*(?:error|access)_log)\s[^;]*;", rf"\1 {tmp_path}/log;", conf)
+    conf = re.sub(r"include /etc/nginx/(conf\.d|sites-enabled)/\*[^;]*;", "", conf)
+    assert "include /etc/nginx/mime.types;" in conf and "gzip on;" in conf  # Debian's http block
+    conf = conf.replace("http {", f"http {{\n\tinclude {tmp_path}/kzgraph.conf;", 1)
+    (tmp_path / "nginx.conf").write_text(conf, encoding="utf-8")
+    run = subprocess.run([find_nginx(), "-t", "-p", str(tmp_path), "-e", str(tmp_path / "log"),
+                          "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True,
+                         timeout=30)
+    assert run.returncode == 0, run.stderr
+    assert "[warn]" not in run.stderr and "[emerg]" not in run.stderr, run.stderr
 
 
 def wait_ready(url: str, process: subprocess.Popen, seconds: float = 90) -> dict:
