@@ -308,6 +308,18 @@ def test_the_same_get_query_is_a_miss_then_a_hit(stack):
     assert second.headers["x-cache-status"] == "HIT" and second.content == first.content
 
 
+def test_a_browsers_cors_answer_is_never_one_cached_for_a_script(stack):
+    client, *_ = stack
+    text = FOUNDED + " # cors"
+    assert "access-control-allow-origin" not in query(client, text).headers  # a script's
+    from_a_page = query(client, text, Origin="https://app.example.org")
+    assert from_a_page.headers["access-control-allow-origin"] == "*"
+    assert from_a_page.headers["x-cache-status"] == "MISS"
+    again = query(client, text, Origin="https://app.example.org")
+    assert again.headers["x-cache-status"] == "HIT"
+    assert again.headers["access-control-allow-origin"] == "*"
+
+
 def test_a_request_with_credentials_bypasses_the_cache(stack):
     client, *_ = stack
     text = FOUNDED + " # with a token"
