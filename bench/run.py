@@ -2,7 +2,9 @@
 
 Peers: kzgraph (`kzgraph serve`; `kzgraph-nocache`, the same without its result cache, since
 the benchmark repeats each query; `kzgraph-disk`, no cache and workers reading the on-disk store
-instead of loading it in memory), stock rdflib-endpoint (`rdflib-endpoint serve`), the Oxigraph
+instead of loading it in memory; `kzgraph-nginx`, kzgraph behind the shipped nginx
+configuration, deploy/nginx/kzgraph.conf, whose cache answers repeated GET queries), stock
+rdflib-endpoint (`rdflib-endpoint serve`), the Oxigraph
 server (`oxigraph serve-read-only`, PyPI package `oxigraph`), and pyoxigraph in memory (queries
 in-process, no HTTP: the floor). For each synthetic graph size it reports load time (start until
 the first answer, building the peer's store from the data file: `oxigraph load`, kzgraph's store
@@ -34,7 +36,10 @@ import httpx
 import pyoxigraph
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # deploy/
 from generate import generate  # noqa: E402
+
+from deploy.local_nginx import LocalNginx, find_nginx, render  # noqa: E402
 
 from kzgraph.store import StoreCache  # noqa: E402
 from queries import QUERIES  # noqa: E402
@@ -78,6 +83,38 @@ def tree_rss_mib(pid: int) -> float:
     return total / 1024
 
 
+NGINX_PEER = "kzgraph-nginx"
+
+
+class BehindNginx:
+    """A kzgraph server with the shipped nginx in front: stopped and measured together."""
+
+    def __init__(self, kzgraph: subprocess.Popen, nginx: LocalNginx) -> None:
+        self.kzgraph, self.nginx = kzgraph, nginx
+        self.pids = [kzgraph.pid, nginx.process.pid]
+
+    def terminate(self) -> None:
+        self.nginx.__exit__()
+        self.kzgraph.terminate()
+
+    def wait(self, timeout: float) -> int:
+        return self.kzgraph.wait(timeout=timeout)
+
+
+def behind_nginx(kzgraph: subprocess.Popen, url: str, workdir: Path) -> tuple[BehindNginx, str]:
+    """The shipped site file, as shipped but for its addresses, in front of ``url``."""
+    upstream = urllib.parse.urlsplit(url).netloc
+    port = free_port()
+    prefix = workdir / f"nginx-{port}"
+    nginx = LocalNginx(render(upstream, f"127.0.0.1:{port}", prefix / "cache"), prefix, port)
+    try:
+        nginx.__enter__()
+    except Exception:
+        kzgraph.kill()
+        raise
+    return BehindNginx(kzgraph, nginx), f"{nginx.url}{endpoint_path(NGINX_PEER)}"
+
+
 def server_commands(peer: str, data: Path, port: int, workdir: Path) -> list[list[str]]:
     if peer.startswith("kzgraph"):
         # Rate limits off: the benchmark is one client address sending thousands of requests a
@@ -86,7 +123,7 @@ def server_commands(peer: str, data: Path, port: int, workdir: Path) -> list[lis
         command = [str(BIN / "kzgraph"), "serve", str(data), "--port", str(port),
                    "--query-timeout", "120", "--rate-limit-requests", "0",
                    "--rate-limit-query-seconds", "0", "--readiness", "loaded"]
-        extra = {"kzgraph": [], "kzgraph-nocache": ["--cache-bytes", "0"],
+        extra = {"kzgraph": [], NGINX_PEER: [], "kzgraph-nocache": ["--cache-bytes", "0"],
                  "kzgraph-disk": ["--cache-bytes", "0", "--query-store", "disk"]}[peer]
         return [command + extra]
     if peer == "rdflib-endpoint":
@@ -124,6 +161,8 @@ def start(peer: str, data: Path, workdir: Path, timeout: float,
     while time.monotonic() - started < timeout:
         try:
             if httpx.get(url, params={"query": QUERIES["lookup"]}, headers=ACCEPT, timeout=5).status_code == 200:
+                if peer == NGINX_PEER:
+                    return (*behind_nginx(process, url, workdir), time.monotonic() - started)
                 return process, url, time.monotonic() - started
         except httpx.TransportError:
             pass
@@ -132,6 +171,11 @@ def start(peer: str, data: Path, workdir: Path, timeout: float,
         time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"{peer} did not start within {timeout} s")
+
+
+def process_tree_rss_mib(process) -> float:
+    pids = process.pids if isinstance(process, BehindNginx) else [process.pid]
+    return sum(tree_rss_mib(pid) for pid in pids)
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -165,7 +209,8 @@ def http_call(client: httpx.Client, url: str, query: str):
 
 
 def throughput(url: str, clients: int, seconds: float, generator: str) -> float:
-    """Answered lookups per second with ``clients`` connections kept busy (keep-alive)."""
+    """Answered lookups per second with ``clients`` connections kept busy (keep-alive), sent as
+    GET as wrk sends them (a cache in front, kzgraph-nginx's, keeps GET answers only)."""
     if generator == "wrk":
         return throughput_wrk(url, clients, seconds)
     deadline = time.monotonic() + seconds
@@ -173,9 +218,10 @@ def throughput(url: str, clients: int, seconds: float, generator: str) -> float:
     def worker() -> int:
         done = 0
         with httpx.Client(timeout=30) as client:
-            call = http_call(client, url, QUERIES["lookup"])
             while time.monotonic() < deadline:
-                call()
+                response = client.get(url, params={"query": QUERIES["lookup"]}, headers=ACCEPT)
+                if response.status_code != 200:
+                    raise RuntimeError(f"HTTP {response.status_code}: {response.text[:120]}")
                 done += 1
         return done
 
@@ -219,7 +265,7 @@ def measure_server(peer: str, data: Path, workdir: Path, args) -> Measured:
     result = Measured(peer)
     process, url, result.load_s = start(peer, data, workdir, args.start_timeout)
     try:
-        result.rss_mib = tree_rss_mib(process.pid)
+        result.rss_mib = process_tree_rss_mib(process)
         with httpx.Client(timeout=args.query_timeout) as client:
             for name, query in QUERIES.items():
                 try:
@@ -229,7 +275,7 @@ def measure_server(peer: str, data: Path, workdir: Path, args) -> Measured:
         result.throughput = throughput(url, args.clients, args.seconds, args.load_generator)
         if args.load_generator == "wrk":
             result.lookup_wrk = lookup_latency_wrk(url, args.seconds)
-        result.rss_mib = max(result.rss_mib, tree_rss_mib(process.pid))
+        result.rss_mib = max(result.rss_mib, process_tree_rss_mib(process))
     finally:
         stop(process)
     process, _, result.warm_load_s = start(peer, data, workdir, args.start_timeout, warm=True)
@@ -336,9 +382,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[0, 10_000, 100_000, 1_000_000],
                         help="quads of each synthetic graph; 0: the graph kzgraph ships")
     parser.add_argument("--peers", nargs="+",
-                        default=["oxigraph", "kzgraph", "kzgraph-nocache", "kzgraph-disk",
-                                 "rdflib-endpoint"],
+                        default=["oxigraph", "kzgraph", *([NGINX_PEER] if find_nginx() else []),
+                                 "kzgraph-nocache", "kzgraph-disk", "rdflib-endpoint"],
                         help="kzgraph answers repeated queries from its result cache; "
+                             f"{NGINX_PEER} is kzgraph behind the shipped nginx "
+                             "(deploy/nginx/kzgraph.conf; a default where nginx is installed); "
                              "kzgraph-nocache is the same server with --cache-bytes 0; "
                              "kzgraph-disk also has its workers read the on-disk store "
                              "(--query-store disk) instead of loading it in memory")

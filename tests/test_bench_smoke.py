@@ -86,3 +86,24 @@ def test_throughput_is_measured_by_each_load_generator_installed(tmp_path):
                              generator="wrk")
     finally:
         bench.stop(process)
+
+
+def test_the_nginx_peer_answers_through_the_shipped_cache_and_stops_with_kzgraph(tmp_path):
+    import httpx
+    import pytest
+    bench = load_bench()
+    if bench.find_nginx() is None:
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    data = tmp_path / "small.nq"
+    data.write_text(bench.generate(200), encoding="utf-8")
+    front, url, load_s = bench.start(bench.NGINX_PEER, data, tmp_path, timeout=120)
+    try:
+        assert url.startswith(front.nginx.url) and load_s > 0
+        statuses = [httpx.get(url, params={"query": "ASK { ?s ?p ?o } # nginx peer"},
+                              headers=bench.ACCEPT).headers["x-cache-status"] for _ in range(2)]
+        assert statuses == ["MISS", "HIT"]
+        assert bench.process_tree_rss_mib(front) > bench.tree_rss_mib(front.kzgraph.pid)
+        assert bench.throughput(url, clients=2, seconds=0.5, generator="python") > 0
+    finally:
+        bench.stop(front)
+    assert front.kzgraph.poll() is not None and front.nginx.process.poll() is not None

@@ -85,6 +85,14 @@ def test_union_reads_give_each_triple_once_with_every_graph_stating_it(cache, da
     assert list(served.graph(DATASET_DEFAULT_GRAPH_ID).triples((None, None, None))) == []
 
 
+def test_a_literal_subject_matches_nothing_as_in_rdflib(cache, dataset):
+    served = open_dataset(cache.get())
+    pattern = (Literal("KazCosmos"), None, None)
+    assert list(served.triples(pattern)) == list(dataset.triples(pattern)) == []
+    assert (Literal("x"), KZO.formationDate, None) not in served
+    assert list(served.graph(KZG["lead"]).triples(pattern)) == []
+
+
 def test_the_served_store_refuses_writes(cache):
     served = open_dataset(cache.get())
     with pytest.raises(PermissionError):

@@ -34,7 +34,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from oxrdflib._converter import from_ox, from_ox_graph_name, to_ox, to_ox_quad_pattern
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kzgraph import paths
@@ -345,6 +345,8 @@ class UnionStore(OxigraphStore):
             self.bind(prefix, URIRef(namespace))
 
     def triples(self, triple_pattern, context=None) -> Iterator:
+        if isinstance(triple_pattern[0], Literal):
+            return iter(())  # no subject is a literal (rdflib's own stores answer so; Oxigraph raises)
         if context is not None and context.identifier == DATASET_DEFAULT_GRAPH_ID \
                 and self._union_copied:
             return iter(())  # the default graph holds only the union's copy

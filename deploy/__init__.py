@@ -1,0 +1,1 @@
+"""The deployment recipe (nginx, systemd, container) and what runs its nginx config locally."""
