@@ -206,3 +206,16 @@ def test_wikidatas_label_is_a_name_of_every_linked_entity(dataset, checked):
         assert checked.label(wikidata_id(item)) in names, entity
     assert Literal("Aydyn Aimbetov", lang="en") in dataset.objects(KZ.Aidyn_Aimbetov, SKOS.altLabel)
     assert dataset.value(KZ.Aidyn_Aimbetov, RDFS.label) == Literal("Aidyn Aimbetov", lang="en")
+
+
+def test_the_id_once_wrongly_given_to_space_agency_appears_nowhere():
+    """Regression (issue 15): an old list gave 'space agency' the id of 'research institute'."""
+    wrong = "Q" + "31855"  # spelt apart so this file does not hold it either
+    top = paths.home()
+    files = [top / "README.md", *(path for folder in ("data", "ontology", "shapes", "src", "tests",
+                                                       "examples", "docs", "deploy", "bench")
+                                  for path in (top / folder).rglob("*") if path.is_file())]
+    holding = [str(path.relative_to(top)) for path in files
+               if not any(part == "__pycache__" or part.endswith(".egg-info") for part in path.parts)
+               and wrong in path.read_text(encoding="utf-8", errors="replace")]
+    assert holding == []
