@@ -1,5 +1,6 @@
-"""The README's example queries show their real output: each result table is re-computed on the
-live server, and each query shown is the one in the example file it names."""
+"""The README and the docs/ pages show real output: each result table that follows a query is
+re-computed on the live server, and each query shown is the one in the example file it names. The
+README stays a first screen: the two set-up commands first, short, every page it links there."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from kzgraph import paths
 
 README = paths.home() / "README.md"
+PAGES = [README, *sorted((paths.home() / "docs").glob("*.md"))]
 EXAMPLE_REF = re.compile(r"\(`(examples/[\w/.-]+\.rq)`\)")
 
 
@@ -69,16 +71,33 @@ def _cells(line: str) -> list[str]:
     return [cell.strip().strip("`") for cell in line.strip().strip("|").split("|")]
 
 
-RESULTS = shown_results(README.read_text(encoding="utf-8"))
+RESULTS = [(page, shown) for page in PAGES for shown in shown_results(page.read_text(encoding="utf-8"))]
 
 
-def test_the_readme_shows_query_results():
-    assert len(RESULTS) >= 4
-    assert sum(1 for r in RESULTS if r.example) >= 3
+def test_the_readme_and_the_docs_show_query_results():
+    assert sum(1 for page, _ in RESULTS if page == README) >= 2
+    assert len(RESULTS) >= 6
+    assert sum(1 for _, r in RESULTS if r.example) >= 3
 
 
-@pytest.mark.parametrize("shown", RESULTS, ids=[f"README line {r.line}" for r in RESULTS])
-def test_readme_result_is_the_real_output(client, shown):
+def test_the_readme_opens_with_the_two_commands_and_reads_in_two_minutes():
+    text = README.read_text(encoding="utf-8")
+    commands = text.split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+    assert commands[0].startswith("pip install -e . && kzgraph serve")
+    assert commands[1].startswith("pip install -e '.[test]' && pytest")
+    assert text.index("```sh") < 80  # right under the title
+    assert len(text.splitlines()) <= 120
+
+
+def test_every_page_the_readme_links_exists():
+    linked = re.findall(r"\]\(((?:docs|data)/[^)#]+)", README.read_text(encoding="utf-8"))
+    assert len(linked) >= 10
+    assert [link for link in linked if not (paths.home() / link).is_file()] == []
+
+
+@pytest.mark.parametrize("page,shown", RESULTS,
+                         ids=[f"{page.name} line {r.line}" for page, r in RESULTS])
+def test_shown_result_is_the_real_output(client, page, shown):
     if shown.example:
         query = (paths.home() / shown.example).read_text(encoding="utf-8")
         if shown.query:  # the query shown is the file's, perhaps without its PREFIX lines
@@ -94,7 +113,7 @@ def test_readme_result_is_the_real_output(client, shown):
     body = response.json()
     assert body["head"]["vars"] == shown.header
     rows = [tuple(b.get(v, {}).get("value", "") for v in shown.header) for b in body["results"]["bindings"]]
-    assert Counter(rows) == Counter(shown.rows), f"README line {shown.line}: the query gives {rows}"
+    assert Counter(rows) == Counter(shown.rows), f"{page.name} line {shown.line}: the query gives {rows}"
 
 
 def _code_lines(query: str) -> set[str]:
