@@ -207,11 +207,14 @@ def _depth(tokens: list[_Token]) -> int:
 
 
 def top_level_words(text: str) -> list[tuple[str, int]]:
-    """(word in upper case, offset) of each keyword and ``;`` outside every bracket, in order: in
-    an update, the operations (split at ``;``) and their clauses (WITH, USING, WHERE, …)."""
+    """(word in upper case, offset) of each keyword, ``;`` and opening ``{`` outside every
+    bracket, in order: in an update, the operations (split at ``;``) and their clauses (WITH,
+    USING, WHERE, and ``{`` where a template or pattern starts)."""
     depth, found = 0, []
     for token in _code(_tokens(text)):
         if token.text in ("{", "(", "["):
+            if depth == 0 and token.text == "{":
+                found.append(("{", token.start))
             depth += 1
         elif token.text in ("}", ")", "]"):
             depth -= 1
