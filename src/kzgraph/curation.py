@@ -30,7 +30,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
 from kzgraph import paths
 from kzgraph.atomic import write_atomically
-from kzgraph.dataset import CHANGES_GRAPH, INDEX_GRAPH, add_claim_index, load_dataset, new_dataset
+from kzgraph.dataset import CHANGES_GRAPH, INDEX_GRAPH, load_dataset, new_dataset
 from kzgraph.errors import BadRequest, KzgraphError, QuerySyntaxError, WriteRejected
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
 from kzgraph.query.inspect import inspect_query, load_offset, top_level_words
@@ -180,10 +180,11 @@ class Curator:
             current = self._current_oxigraph()
             work = _copy_store(current)
             _apply(apply, work)
-            added, removed = _data_delta(current, work)
+            added, removed = _undo_protected(work, *_delta(current, work))
+            index_added, index_removed = _recompute_claim_index(current, work) \
+                if added or removed else ([], [])
             copy = _copy_data(self.dataset)
-            _apply_delta(copy, added, removed)
-            _recompute_claim_index(copy, work)
+            _apply_delta(copy, added + index_added, removed + index_removed)
             report = validate_dataset(copy, self.shapes, named_graphs_only=self.named_graphs_only)
             if not report.conforms:
                 raise WriteRejected(report)
@@ -341,21 +342,35 @@ def _is_protected(quad: ox.Quad) -> bool:
     return isinstance(graph, ox.NamedNode) and graph.value in _PROTECTED_IRIS
 
 
-def _data_delta(before: ox.Store, after: ox.Store) -> tuple[set[ox.Quad], set[ox.Quad]]:
-    """The quads a write added and removed outside the protected graphs; in ``after``, its
-    effect on the protected graphs is undone."""
-    old, new = set(before), set(after)
-    added, removed = new - old, old - new
-    for quad in [q for q in added if _is_protected(q)]:
-        after.remove(quad)
-        added.discard(quad)
-    for quad in [q for q in removed if _is_protected(q)]:
-        after.add(quad)
-        removed.discard(quad)
-    return added, removed
+def _delta(before: ox.Store, after: ox.Store) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """The quads ``after`` has and ``before`` has not, and the reverse. Compared as N-Quads
+    lines: Oxigraph writes them fast and hashing bytes costs far less than hashing Quads."""
+    old, new = _lines(before), _lines(after)
+    return _parsed(new - old), _parsed(old - new)
 
 
-def _apply_delta(copy: Dataset, added: set[ox.Quad], removed: set[ox.Quad]) -> None:
+def _lines(store: ox.Store) -> set[bytes]:
+    return set(store.dump(format=ox.RdfFormat.N_QUADS).splitlines())
+
+
+def _parsed(lines: set[bytes]) -> list[ox.Quad]:
+    return list(ox.parse(b"\n".join(lines), format=ox.RdfFormat.N_QUADS)) if lines else []
+
+
+def _undo_protected(store: ox.Store, added: list[ox.Quad],
+                    removed: list[ox.Quad]) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """Undo in ``store`` what a write did to the protected graphs; the rest of its delta."""
+    for quad in added:
+        if _is_protected(quad):
+            store.remove(quad)
+    for quad in removed:
+        if _is_protected(quad):
+            store.add(quad)
+    return ([q for q in added if not _is_protected(q)],
+            [q for q in removed if not _is_protected(q)])
+
+
+def _apply_delta(copy: Dataset, added: list[ox.Quad], removed: list[ox.Quad]) -> None:
     """Make the rdflib copy what Oxigraph computed. A removed literal is looked up as written
     first, then as Oxigraph holds it (a file may write "01"^^xsd:integer, Oxigraph says "1")."""
     for quad in removed:
@@ -371,25 +386,36 @@ def _apply_delta(copy: Dataset, added: set[ox.Quad], removed: set[ox.Quad]) -> N
         copy.graph(name).add(triple)
 
 
-def _recompute_claim_index(copy: Dataset, store: ox.Store) -> None:
-    copy.remove_graph(copy.graph(INDEX_GRAPH))
-    add_claim_index(copy)
+def _recompute_claim_index(before: ox.Store, after: ox.Store) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """Recompute the claim index in ``after`` (kzgraph.store's definition); what changed in it."""
     index = ox.NamedNode(str(INDEX_GRAPH))
-    if store.contains_named_graph(index):
-        store.clear_graph(index)
-    add_claim_index_ox(store)
+    if after.contains_named_graph(index):
+        after.clear_graph(index)
+    add_claim_index_ox(after)
+    old = set(before.quads_for_pattern(None, None, None, index))
+    new = set(after.quads_for_pattern(None, None, None, index))
+    return list(new - old), list(old - new)
 
 
 def _copy_data(dataset: Dataset) -> Dataset:
+    """An rdflib copy of the dataset's quads, written straight to its store (rdflib's Dataset
+    would make a Graph object for every quad)."""
     copy = new_dataset()
     for prefix, namespace in dataset.namespaces():
         copy.bind(prefix, namespace, override=True, replace=True)
-    for s, p, o, g in dataset.quads((None, None, None, None)):
-        copy.graph(getattr(g, "identifier", g)).add((s, p, o))
+    graphs: dict = {}
+
+    def graph_of(context) -> Graph:  # one Graph per graph name, not per quad
+        name = getattr(context, "identifier", context)
+        if name not in graphs:
+            graphs[name] = copy.graph(name)
+        return graphs[name]
+
+    copy.store.addN((s, p, o, graph_of(g)) for s, p, o, g in dataset.quads((None, None, None, None)))
     return copy
 
 
-def _changed_graphs(added: set[ox.Quad], removed: set[ox.Quad]) -> dict[URIRef, tuple[int, int]]:
+def _changed_graphs(added: list[ox.Quad], removed: list[ox.Quad]) -> dict[URIRef, tuple[int, int]]:
     """Graph → (triples added, triples removed), for the data graphs a write changed."""
     changed: dict[URIRef, list[int]] = {}
     for quad in added:
