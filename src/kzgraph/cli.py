@@ -12,12 +12,11 @@ import argparse
 import dataclasses
 import gc
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from kzgraph.atomic import write_atomically
 from kzgraph.config import Settings
 from kzgraph.curation import build_served, load_served, served_files
 from kzgraph.dataset import load_dataset
@@ -315,25 +314,16 @@ def run_export(args: argparse.Namespace) -> None:
     if args.output is None:
         sys.stdout.buffer.write(payload)
         return
-    write_atomically(args.output, payload)
+    write_output(args.output, payload)
     print(f"kzgraph: wrote {args.output} ({len(payload)} bytes, {args.format})", file=sys.stderr)
 
 
-def write_atomically(path: Path, payload: bytes) -> None:
-    """Write via a temporary file and rename, so a failure never leaves a half-written file."""
+def write_output(path: Path, payload: bytes) -> None:
+    """Write an output file atomically (kzgraph.atomic), naming a missing directory clearly."""
     directory = path.resolve().parent
     if not directory.is_dir():
         raise UsageError(f"cannot write {path}: no such directory {directory}")
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(path, payload)
 
 
 # kzgraph wikidata …: argument declarations, then one short function per command.
@@ -528,5 +518,5 @@ def _emit(path: Path | None, text: str) -> None:
 
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, text.encode("utf-8"))
+    write_output(path, text.encode("utf-8"))
     print(f"kzgraph: wrote {path}", file=sys.stderr)

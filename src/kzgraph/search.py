@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import closing, suppress
+from contextlib import closing
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -32,6 +31,7 @@ from rdflib import Dataset, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SDO, SKOS
 
 from kzgraph import matching
+from kzgraph.atomic import replacing
 from kzgraph.errors import BadRequest
 from kzgraph.matching import (KZF_NAMESPACE, MATCH_KINDS, MAX_QUERY_LENGTH, TIER_WEIGHT, Query,
                               columns, distinct_forms, fold, forms, match, oxigraph_functions,
@@ -236,15 +236,11 @@ def _open_kept(file: Path) -> sqlite3.Connection | None:
 def _keep(db: sqlite3.Connection, file: Path) -> None:
     """Write the index to ``file`` whole, then rename it into place; a failure only costs the
     next start a build (e.g. a read-only cache)."""
-    partial = file.with_name(f".{file.name}.{os.getpid()}.tmp")
     try:
-        with closing(sqlite3.connect(partial)) as copy:
+        with replacing(file) as partial, closing(sqlite3.connect(partial)) as copy:
             db.backup(copy)
-        os.replace(partial, file)
     except (OSError, sqlite3.Error) as error:
         log.warning("search index not kept in %s: %s", file, error)
-        with suppress(OSError):
-            partial.unlink()
 
 
 # One row per entity: its best label (tier, then bm25, then the label itself), best entities first.

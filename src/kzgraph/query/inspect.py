@@ -26,7 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["QueryShape", "Token", "code_tokens", "inspect_query", "query_tokens", "service_iri_spans"]
+__all__ = ["QueryShape", "Token", "code_tokens", "inspect_query", "load_offset", "query_tokens",
+           "service_iri_spans", "top_level_words"]
 
 # The character classes of the SPARQL 1.1 grammar (section 19.8).
 _BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
@@ -218,3 +219,32 @@ def _depth(tokens: list[Token]) -> int:
 def code_tokens(query: str) -> list[Token]:
     """The query's tokens in order, without whitespace and comments (for explaining errors)."""
     return _code(_tokens(query))
+
+
+def top_level_words(text: str) -> list[tuple[str, int]]:
+    """(word in upper case, offset) of each keyword, ``;`` and opening ``{`` outside every
+    bracket, in order: in an update, the operations (split at ``;``) and their clauses (WITH,
+    USING, WHERE, and ``{`` where a template or pattern starts)."""
+    depth, found = 0, []
+    for token in _code(_tokens(text)):
+        if token.text in ("{", "(", "["):
+            if depth == 0 and token.text == "{":
+                found.append(("{", token.start))
+            depth += 1
+        elif token.text in ("}", ")", "]"):
+            depth -= 1
+        elif depth == 0 and (token.kind == "word" or token.text == ";"):
+            found.append((token.text.upper(), token.start))
+    return found
+
+
+def load_offset(text: str) -> int | None:
+    """Offset of a LOAD keyword, or of letters "load" the lexer cannot rule out as one (in a
+    word, or in a prefix: Oxigraph reads ``LOAD:x`` as the keyword); None if there is none."""
+    for token in _code(_tokens(text)):
+        if "load" not in token.text.lower() or token.kind in _OPAQUE:
+            continue
+        if token.kind == "pname" and "load" not in token.text.partition(":")[0].lower():
+            continue
+        return token.start
+    return None

@@ -28,6 +28,7 @@ from rdflib import Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kzgraph import paths
+from kzgraph.atomic import write_atomically
 from kzgraph.errors import NotFound
 from kzgraph.export import FORMATS, export
 from kzgraph.namespaces import ONTOLOGY_GRAPH
@@ -117,9 +118,7 @@ def _on_disk(directory: Path, name: str, body: Callable[[], bytes]) -> tuple[Rep
     compressed = gzip.compress(content, compresslevel=1, mtime=0)
     plain, packed = directory / name, directory / f"{name}.gz"
     for target, data in ((plain, content), (packed, compressed)):
-        temporary = target.with_name(f".{target.name}.tmp")
-        temporary.write_bytes(data)
-        temporary.replace(target)
+        write_atomically(target, data)
     return (Representation(plain, _etag(content), len(content)),
             Representation(packed, _etag(compressed), len(compressed)))
 
@@ -140,9 +139,7 @@ def _read_index(directory: Path | None) -> dict[str, tuple[Representation, Repre
 def _write_index(directory: Path, files: dict[str, DownloadFile]) -> None:
     entries = {f.name: (f.plain.etag, f.plain.size, f.gzipped.etag, f.gzipped.size)
                for f in files.values() if isinstance(f.plain.content, Path)}
-    temporary = directory / ".index.json.tmp"
-    temporary.write_text(json.dumps(entries))
-    temporary.replace(directory / "index.json")
+    write_atomically(directory / "index.json", json.dumps(entries).encode("utf-8"))
 
 
 def _count(dataset: Dataset, quads: bool) -> int:
