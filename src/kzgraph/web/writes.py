@@ -36,6 +36,7 @@ from kzgraph.errors import (
 from kzgraph.validation import load_shapes
 from kzgraph.web.bodies import check_declared_length, read_body
 from kzgraph.web.conneg import negotiate
+from kzgraph.web.errors import error_body
 from kzgraph.web.releases import Releases
 from kzgraph.web.state import Release
 
@@ -194,9 +195,9 @@ def rejection_response(error: WriteRejected, accept: str | None) -> Response:
         lines = [f"# {error.report.summary()}"] + [f"# {line}" for line in error.report.lines()]
         graph = error.report.graph if error.report.graph is not None else Graph()
         return Response("\n".join(lines) + "\n" + graph.serialize(format="turtle"),
-                        status_code=422, media_type="text/turtle; charset=utf-8")
-    body = {"error": "shacl_violation", "message": str(error), "report": report_json(error.report)}
-    return JSONResponse(body, status_code=422)
+                        status_code=error.status, media_type="text/turtle; charset=utf-8")
+    body = {**error_body(error), "report": report_json(error.report)}
+    return JSONResponse(body, status_code=error.status)
 
 
 def change_response(change: Change, status: int = 200, headers: dict | None = None) -> Response:
