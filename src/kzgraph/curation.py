@@ -16,11 +16,9 @@ ever looked up in the store.
 
 from __future__ import annotations
 
-import gc
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,6 +32,7 @@ from kzgraph import paths
 from kzgraph.atomic import write_atomically
 from kzgraph.dataset import CHANGES_GRAPH, INDEX_GRAPH, load_dataset, new_dataset
 from kzgraph.errors import BadRequest, KzgraphError, QuerySyntaxError, WriteRejected
+from kzgraph.memory import collector_paused
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
 from kzgraph.query.inspect import inspect_query, load_offset, top_level_words
 from kzgraph.store import BuiltStore, StoreCache
@@ -180,7 +179,7 @@ class Curator:
     # the commit
 
     def _commit(self, apply: Callable[[ox.Store], None], who: str, operation: str) -> Change:
-        with self._lock, _collector_paused():
+        with self._lock, collector_paused():
             current = self._current_oxigraph()
             work = _copy_store(current)
             _apply(apply, work)
@@ -258,19 +257,6 @@ def served_files(data_dir: Path | str | None, data: Sequence[Path | str] | None 
         if store.exists():
             return [store.path]
     return [Path(p) for p in data] if data else paths.data_files()
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A commit makes an rdflib copy of the whole dataset: each full run of the cyclic garbage
-    collector meanwhile would walk all its objects (a third of the copy's time at 100k quads)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _refuse_fetching(text: str) -> None:

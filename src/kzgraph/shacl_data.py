@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kzgraph import paths
 from kzgraph.dataset import NOT_CLAIMS, new_dataset, parse_file
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
 from kzgraph.store import oxigraph_format
+from kzgraph.terms import from_ox_term
 
 __all__ = ["ShaclData", "from_dataset", "rdflib_term", "read_files"]
 
@@ -125,15 +126,6 @@ class _Terms:
 
 
 def rdflib_term(term: Any) -> Any:
-    """An Oxigraph term as rdflib's (``xsd:string`` literals plain, as rdflib parses them)."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        return Literal(term.value) if datatype == _XSD_STRING else Literal(
-            term.value, datatype=URIRef(datatype))
-    return term  # already an rdflib term (a file rdflib read)
+    """An Oxigraph term as rdflib's (``xsd:string`` literals plain, as rdflib parses them); an
+    rdflib term (a file rdflib read) as it is."""
+    return from_ox_term(term) if isinstance(term, (ox.NamedNode, ox.BlankNode, ox.Literal)) else term

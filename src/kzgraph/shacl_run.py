@@ -5,9 +5,6 @@ process, and pySHACL costs about 12 MB."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +16,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
+from kzgraph.memory import collector_paused
 from kzgraph.shacl_engine import Engine, Found, Index, Unsupported, to_oxigraph
 
 __all__ = ["collector_paused", "rdflib_graph", "run_engine", "run_pyshacl"]
@@ -115,15 +113,3 @@ def run_pyshacl(data_graph: Graph, shapes_graph: Graph,
     return run
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: pySHACL allocates millions of short-lived objects, and
-    each of the full collections they trigger walks every object of the data graph too (about a
-    quarter of the run at 100k triples). Its garbage is collected once, when the collector resumes."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
