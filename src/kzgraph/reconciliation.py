@@ -58,7 +58,7 @@ WIKIDATA = "wikidata"   # the property holding an entity's checked Wikidata id
 # the names not alike (a surname alone) is a little name evidence, never enough for a match; a
 # Wikidata id column is an identifier; any other property is a weak attribute.
 PARTIAL_NAME = 0.2
-ID_MATCH = 1.0          # the query is the entity's own id
+ID_MATCH = 1.0          # the query is the entity's own id (not spelt as one of its names)
 EXTRA_WEIGHTS = {"identifier": (0.3, -0.4), "attribute": (0.1, -0.1)}
 COUNTRY_PROPERTIES = frozenset({KZO.country, KZO.nationality, KZO.citizenship})
 # Bookkeeping, not facts about the thing: never offered as properties.
@@ -343,10 +343,10 @@ class Reconciler:
     def _score(self, entity: URIRef, query: ParsedQuery, by_words: bool) -> tuple[float, URIRef, list]:
         features: list[tuple[str, float]] = []
         if query.text:
-            if query.text in (_local(entity, IDENTIFIER_SPACE), str(entity)):
-                features.append(("id", ID_MATCH))
             label = english_label(self.dataset, entity)
             aliases = [str(n) for n in labels_of(self.dataset, entity) if str(n) != label]
+            if _is_id(query.text, entity, [label, *aliases]):
+                features.append(("id", ID_MATCH))
             weight, _ = name_score([query.text], label, aliases)
             partial = by_words or _words_alike(query.text, [label, *aliases])
             features.append(("name", weight if weight or not partial else PARTIAL_NAME))
@@ -600,6 +600,12 @@ def _alike(theirs: str, ours: str) -> bool:
         return False
     how, similarity = likeness(theirs, ours)
     return how != "similar" or similarity >= SIMILAR
+
+
+def _is_id(text: str, entity: URIRef, names: Sequence[str]) -> bool:
+    """Whether the query is the entity's id (or IRI). An id spelt like one of its names
+    ("Soyuz", "KazSat-1") is read as the name, so that the name's evidence decides."""
+    return text == str(entity) or (text == _local(entity, IDENTIFIER_SPACE) and text not in names)
 
 
 def _words_alike(text: str, names: Sequence[str]) -> bool:
