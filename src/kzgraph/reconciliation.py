@@ -148,6 +148,7 @@ class Reconciler:
         self.default_types = [self._term(c, ontology) for c in classes]
         self.narrower = _narrower(ontology)
         named = sorted({n for c in classes for n in self._closure(c)})
+        self.closures = {c: self._closure(c) for c in named}
         self.types = {t.id: t for t in (self._term(c, ontology) for c in named)}
         self.broader = {t.iri: [b for b in ontology.objects(t.iri, RDFS.subClassOf) if b in named]
                         for t in self.types.values()}
@@ -206,7 +207,7 @@ class Reconciler:
         return iri
 
     def instance_of(self, entity: URIRef, cls: URIRef) -> bool:
-        closure = self._closure(cls)
+        closure = self.closures.get(cls) or self._closure(cls)
         return any(t in closure for t in self.dataset.objects(entity, RDF.type))
 
     def entity_types(self, entity: URIRef) -> list[Term]:
