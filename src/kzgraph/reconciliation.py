@@ -19,6 +19,7 @@ the candidate, so the features add up to its score (clamped to [0, 1]).
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -81,12 +82,17 @@ _WRITTEN_DATES = (("%d %B %Y", 11), ("%B %d, %Y", 11), ("%B %Y", 10))
 def parse_json(text: str, field: str) -> object:
     """The JSON of a form field; BadRequest saying where it does not parse."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
     except ValueError as error:
         where = (f" (line {error.lineno}, column {error.colno})"
                  if isinstance(error, json.JSONDecodeError) else "")
         message = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
         raise BadRequest(f"{field} is not valid JSON: {message}{where}") from None
+
+
+def _no_constant(name: str) -> object:
+    # Python's json reads NaN and Infinity; JSON has neither.
+    raise ValueError(f"{name} is not a JSON value")
 
 
 @dataclass(frozen=True)
@@ -567,8 +573,7 @@ def _local(iri: object, space: str) -> str:
 
 
 def _limit(value: object, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) \
-            or not 1 <= value <= MAX_LIMIT:
+    if not _whole(value) or not 1 <= value <= MAX_LIMIT:
         raise BadRequest(f"{where}: limit must be a whole number from 1 to {MAX_LIMIT}")
     return int(value)
 
@@ -577,9 +582,15 @@ def _setting_limit(settings: dict) -> int:
     value = settings.get("limit", 0)
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
+    if not _whole(value) or value < 0:
         raise BadRequest("extend: the limit setting must be a whole number, 0 for all values")
     return int(value)
+
+
+def _whole(value: object) -> bool:
+    """A JSON number that is a whole number (5 or 5.0; not true, "5", 1e400 read as infinity)."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) \
+        and math.isfinite(value) and value == int(value)
 
 
 def _property_value(value: object) -> bool:
