@@ -463,9 +463,10 @@ class Reconciler:
     # --- data extension --------------------------------------------------------------------
 
     def propose_properties(self, type_id: str, limit: int | None) -> dict:
-        """The properties entities of the type have in the data, the most common first."""
-        cls = self.type_of(type_id)
-        members = [e for e in self.entities if self.instance_of(e, cls)]
+        """The properties entities of the type (without one: any named entity) have in the data,
+        the most common first."""
+        cls = self.type_of(type_id) if type_id else None
+        members = [e for e in self.entities if cls is None or self.instance_of(e, cls)]
         counts: dict[str, int] = {}
         for term in self.properties.values():
             if term.id == WIKIDATA:
@@ -476,7 +477,8 @@ class Reconciler:
                 counts[term.id] = holders
         ordered = sorted(counts, key=lambda p: (-counts[p], self.properties[p].name))
         shown = ordered[:limit] if limit else ordered
-        body = {"type": type_id, "properties": [self.properties[p].json() for p in shown]}
+        body = ({"type": type_id} if type_id else {}) | {
+            "properties": [self.properties[p].json() for p in shown]}
         return body | ({"limit": limit} if limit else {})
 
     def extend(self, request: object) -> dict:

@@ -370,8 +370,14 @@ def test_property_proposals_per_type(service):
     assert service.proposals(type="Person", limit=3)["limit"] == 3
 
 
+def test_property_proposals_without_a_type_cover_every_named_entity(service):
+    everything = service.proposals()
+    assert "type" not in everything
+    assert {"launchDate", "nationality", "headquarters", "wikidata"} <= set(ids(everything["properties"]))
+
+
 @pytest.mark.parametrize("params, status, words", [
-    ({}, 400, "type="), ({"type": "Satelite"}, 400, "unknown type"),
+    ({"type": "Satelite"}, 400, "unknown type"),
     ({"type": "Person", "limit": "0"}, 400, "limit must be"),
 ])
 def test_bad_property_proposals(client, params, status, words):

@@ -115,13 +115,11 @@ def reconcile_router(served: Served, public_url: str | None = None) -> APIRouter
 
     @router.get("/reconcile/properties", summary="Properties to extend a column of a type with")
     async def properties(type: str | None = None, limit: str | None = None) -> Response:
-        if not type:
-            raise BadRequest("property proposals need type=, a type id such as Spacecraft")
         count = _whole_number(limit, "limit", 1) if limit not in (None, "") else None
         if count is not None and count > MAX_LIMIT:
             raise BadRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}")
         service = await run_in_threadpool(current.get)
-        return JSONResponse(await run_in_threadpool(service.propose_properties, type, count))
+        return JSONResponse(await run_in_threadpool(service.propose_properties, type or "", count))
 
     return router
 
