@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SDO, SKOS, XSD
+from rdflib.namespace import OWL, RDF, RDFS, SDO, XSD
 
 from kzgraph.errors import BadRequest, NotFound, PayloadTooLarge
 from kzgraph.linkeddata import SourceRef, describe
@@ -372,7 +372,12 @@ class Reconciler:
         return total, entity, features
 
     def _property_weight(self, entity: URIRef, asked: PropertyQuery) -> float | None:
-        """The weight of one property column; None when the graph states nothing to compare."""
+        """The weight of one property column; None when the graph or the cell (empty) states
+        nothing to compare."""
+        given = [v for v in asked.values if not (isinstance(v, str) and not v.strip())]
+        if not given:
+            return None
+        asked = PropertyQuery(asked.prop, tuple(given))
         if asked.prop.id == WIKIDATA:
             qid = self.links.get(entity)
             if qid is None:

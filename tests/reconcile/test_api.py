@@ -267,6 +267,13 @@ def test_entity_values_are_compared_by_label_id_or_wikidata_id(service):
     assert country("Russia") == -0.4
 
 
+@pytest.mark.parametrize("empty", ["", "  ", []])
+def test_an_empty_property_cell_is_no_evidence(service, empty):
+    candidates = service.one({"query": "KazSat-2", "type": "Spacecraft",
+                              "properties": [{"pid": "launchDate", "v": empty}]})
+    assert features(candidates[0]) == {"name": 0.5, "type": 0.3}
+
+
 def test_a_property_the_entity_lacks_is_no_evidence(service):
     candidates = service.one({"query": "Aidyn Aimbetov", "type": "Person",
                               "properties": [{"pid": "nationality", "v": "Kazakhstan"}]})

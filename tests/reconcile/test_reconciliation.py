@@ -51,7 +51,7 @@ def test_match_is_wikidata_reconciles_decision(scores, match):
     assert proposed(scores) is match
 
 
-def test_parse_json_says_where(reconciler):
+def test_parse_json_says_where():
     with pytest.raises(BadRequest, match=r"queries is not valid JSON: .* \(line 2, column 1\)"):
         parse_json('{"q0":\n}', "queries")
 
