@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -472,14 +473,13 @@ class Reconciler:
         the most common first."""
         cls = self.type_of(type_id) if type_id else None
         members = [e for e in self.entities if cls is None or self.instance_of(e, cls)]
-        counts: dict[str, int] = {}
-        for term in self.properties.values():
-            if term.id == WIKIDATA:
-                holders = sum(1 for e in members if e in self.links)
-            else:
-                holders = sum(1 for e in members if (e, term.iri, None) in self.dataset)
-            if holders:
-                counts[term.id] = holders
+        # One pass over the members' triples, however many properties the ontology has.
+        by_iri = {t.iri: t.id for t in self.properties.values() if t.id != WIKIDATA}
+        counts = Counter(by_iri[p] for e in members for p in set(self.dataset.predicates(e))
+                         if p in by_iri)
+        linked = sum(1 for e in members if e in self.links)
+        if linked:
+            counts[WIKIDATA] = linked
         ordered = sorted(counts, key=lambda p: (-counts[p], self.properties[p].name))
         shown = ordered[:limit] if limit else ordered
         body = ({"type": type_id} if type_id else {}) | {
