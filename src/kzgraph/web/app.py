@@ -29,6 +29,7 @@ from kzgraph.web.metrics import Metrics
 from kzgraph.web.operations import OperationsMiddleware, operations_router
 from kzgraph.web.pages import linked_data_router
 from kzgraph.web.ratelimit import RateLimiter
+from kzgraph.web.reconcile import reconcile_router
 from kzgraph.web.releases import DataWatcher, Releases
 from kzgraph.web.search import search_router
 from kzgraph.web.sparql import KzgraphSparqlRouter
@@ -143,6 +144,7 @@ def create_app(
     app.include_router(downloads_router(served, settings.public_url.rstrip("/") or None))
     app.include_router(graph_store_router(served, writer))
     app.include_router(search_router(served))
+    app.include_router(reconcile_router(served, settings.public_url.rstrip("/") or None))
     app.include_router(linked_data_router(served))  # last: it holds the catch-all for thing IRIs
     return app
 

@@ -8,7 +8,7 @@ moves an accepted id into ``data/wikidata-links.trig`` by hand.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,7 +24,7 @@ from kzgraph.wikidata.facts import Statement, Value, collect_statements
 from kzgraph.wikidata.names import likeness
 
 __all__ = ["Candidate", "Finding", "Proposal", "accept", "add_accepted", "candidate",
-           "proposals_json", "reconcile", "resolve_entity", "verify",
+           "proposals_json", "proposed", "reconcile", "resolve_entity", "verify",
            "verify_register"]
 
 Progress = Callable[[int, int, str], None]
@@ -256,9 +256,16 @@ def _numeric(identifier: str) -> tuple[str, int]:
 def _status(candidates: list[Candidate]) -> str:
     if not candidates:
         return "no-candidates"
-    best = candidates[0].score
-    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-    return "proposed" if best >= THRESHOLD and best - runner_up >= MARGIN else "review"
+    return "proposed" if proposed([c.score for c in candidates]) else "review"
+
+
+def proposed(scores: Sequence[float]) -> bool:
+    """Whether the best of ``scores`` (best first) is a match: at least THRESHOLD, and ahead of
+    the runner-up by MARGIN. The one decision of reconcile and of the /reconcile service."""
+    if not scores:
+        return False
+    runner_up = scores[1] if len(scores) > 1 else 0.0
+    return scores[0] >= THRESHOLD and scores[0] - runner_up >= MARGIN
 
 
 def proposals_json(proposals: list[Proposal]) -> str:
