@@ -177,6 +177,8 @@ def entity_markup(description: Description, ontology: Graph, title: Callable[[UR
         markup["sameAs"] = [str(w) for w in description.wikidata]
     values: dict[str, list] = {}
     for fact in description.facts:
+        if _relative_address(fact.value):
+            continue  # schema.org reads web addresses as IRIs: it would resolve it against the page
         for field in aligned_properties(ontology, fact.predicate):
             value = _value(fact.value, title)
             if value not in values.setdefault(field, []):
@@ -187,6 +189,13 @@ def entity_markup(description: Description, ontology: Graph, title: Callable[[UR
     if cited:
         markup["citation"] = cited
     return markup
+
+
+def _relative_address(value: object) -> bool:
+    """A web address as the source wrote it, without a scheme (the infobox's website): kept so
+    in the data, but left out of the markup rather than given a scheme the source does not."""
+    return (isinstance(value, Literal) and value.datatype == XSD.anyURI
+            and "://" not in str(value) and not str(value).startswith(("mailto:", "urn:")))
 
 
 def _value(value: object, title: Callable[[URIRef], str]) -> object:

@@ -129,7 +129,9 @@ def test_an_entity_page_embeds_its_own_markup_with_aligned_types(client, dataset
     assert "KazCosmos" in agency["alternateName"]
     assert agency["foundingDate"] == ["2007-03-24"]  # kzo:formationDate ⊑ schema:foundingDate
     assert agency["mainEntityOfPage"].endswith("/doc/resource/KazCosmos")
-    assert agency["url"] == ["kazcosmos.gov.kz"]  # the infobox's website, as the data has it
+    # The infobox's website has no scheme: schema.org would resolve it against the page, so it
+    # is left out (the data keeps it as the source wrote it).
+    assert "url" not in agency
     assert agency["description"] == ["Kazakh space agency"]
     cited = {c["@id"] for c in agency["citation"]}
     assert "https://w3id.org/kzgraph/source/ref-1" in cited
