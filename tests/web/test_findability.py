@@ -169,6 +169,9 @@ def test_robots_txt_is_answered_directly_and_keeps_crawlers_off_computed_answers
         assert f"Disallow: {path}" in rules
     assert "Disallow: /" not in rules and "Allow: /download/$" in rules
     assert f"Sitemap: {live_server.url}/sitemap.xml" in rules
+    for path in ("/robots.txt", "/sitemap.xml"):  # link checkers ask HEAD first
+        head = client.head(path, follow_redirects=False)
+        assert head.status_code == 200 and head.content == b""
 
 
 def test_robots_txt_as_a_crawler_reads_it_allows_pages_but_not_answers_or_dumps(client, live_server):
@@ -216,14 +219,22 @@ def test_every_sitemap_page_is_html_and_lastmod_is_the_releases(client):
     assert lastmods == {the_dataset(client)["dateModified"]}
 
 
-def test_a_big_sitemap_becomes_an_index(monkeypatch):
+def test_past_the_limit_the_sitemap_is_an_index_of_parts_holding_every_page(client, monkeypatch):
     from kzgraph.web import findability
 
-    monkeypatch.setattr(findability, "SITEMAP_LIMIT", 2)
-    index = findability._index("http://x", 3, "2026-01-01T00:00:00+00:00")
-    root = ET.fromstring(index)
+    every, _ = sitemap_locations(client)
+    monkeypatch.setattr(findability, "SITEMAP_LIMIT", 40)  # read per request by the served app
+    root = ET.fromstring(client.get("/sitemap.xml").content)
     assert root.tag == f"{SITEMAP}sitemapindex"
-    assert [s.findtext(f"{SITEMAP}loc") for s in root] == [f"http://x/sitemap-{n}.xml" for n in (1, 2, 3)]
+    parts = [s.findtext(f"{SITEMAP}loc") for s in root]
+    assert len(parts) == -(-len(every) // 40) and parts[0].endswith("/sitemap-1.xml")
+    found = []
+    for part in parts:
+        urls = [u.findtext(f"{SITEMAP}loc") for u in ET.fromstring(client.get(part).content)]
+        assert 0 < len(urls) <= 40
+        found += urls
+    assert found == every
+    assert client.get(f"/sitemap-{len(parts) + 1}.xml").status_code == 404
 
 
 def test_an_unknown_sitemap_part_is_404(client):
@@ -279,3 +290,32 @@ def test_the_downloads_page_shows_the_versioned_links(client):
     page = client.get("/download/").text
     assert f'href="/download/{version}/kazcosmos.trig"' in page and version in page
     assert client.get(f"/download/{version}/").text == page
+
+
+def test_a_new_release_moves_every_versioned_url_and_the_old_one_is_404(dataset):
+    """After a release is swapped in (a curator's commit, changed data files), the markup, DCAT
+    and the sitemap name the new version, its files are served and the old version's are 404."""
+    import httpx
+    from rdflib import Dataset
+
+    from kzgraph import Settings, create_app
+
+    from ..conftest import LiveServer
+
+    settings = Settings(port=0, rate_limit_requests=0, rate_limit_query_seconds=0, readiness="loaded")
+    app = create_app(dataset, settings, examples=[])
+    with LiveServer(app) as running, httpx.Client(base_url=running.url, timeout=30) as client:
+        old = release_version(client)
+        assert client.get(f"/download/{old}/kazcosmos.nq").status_code == 200
+        changed = Dataset()
+        changed.addN(dataset.quads((None, None, None, None)))
+        changed.graph(URIRef("urn:kzgraph:test-release")).add(
+            (URIRef("https://w3id.org/kzgraph/resource/KazCosmos"), URIRef("urn:kzgraph:test#note"),
+             Literal("a second release")))
+        app.state.served.replace(changed)
+        new = release_version(client)
+        assert new != old and the_dataset(client)["version"] == new
+        pinned = client.get(f"/download/{new}/kazcosmos.nq")
+        assert pinned.status_code == 200 and "a second release" in pinned.text
+        gone = client.get(f"/download/{old}/kazcosmos.nq")
+        assert gone.status_code == 404 and gone.json()["versions"] == [new]

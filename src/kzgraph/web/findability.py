@@ -90,11 +90,11 @@ def findability_router(served: Served, base_url: str | None = None) -> APIRouter
     def base(request: Request) -> str:
         return base_url or str(request.base_url).rstrip("/")
 
-    @router.get("/robots.txt", include_in_schema=False)
+    @router.api_route("/robots.txt", methods=["GET", "HEAD"], include_in_schema=False)
     async def robots(request: Request) -> Response:
         return Response(robots_txt(base(request)), media_type="text/plain; charset=utf-8")
 
-    @router.get("/sitemap.xml", include_in_schema=False)
+    @router.api_route("/sitemap.xml", methods=["GET", "HEAD"], include_in_schema=False)
     async def sitemap(request: Request) -> Response:
         paths, lastmod = pages_of(served.version)
         if len(paths) <= SITEMAP_LIMIT:
@@ -103,7 +103,7 @@ def findability_router(served: Served, base_url: str | None = None) -> APIRouter
             body = _index(base(request), -(-len(paths) // SITEMAP_LIMIT), lastmod)
         return Response(body, media_type="application/xml")
 
-    @router.get("/sitemap-{number}.xml", include_in_schema=False)
+    @router.api_route("/sitemap-{number}.xml", methods=["GET", "HEAD"], include_in_schema=False)
     async def sitemap_part(number: int, request: Request) -> Response:
         paths, lastmod = pages_of(served.version)
         part = paths[(number - 1) * SITEMAP_LIMIT:number * SITEMAP_LIMIT] if number >= 1 else []
