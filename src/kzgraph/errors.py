@@ -207,6 +207,23 @@ class NotFound(RequestError):
     code = "not_found"
 
 
+class VersionNotServed(NotFound):
+    """A download of a release that is not in service: only the current release is kept, so
+    the answer names the version that is (``versions``), where its files are."""
+
+    code = "version_not_served"
+
+    def __init__(self, asked: str, served: str) -> None:
+        super().__init__(f"version {asked} of the dataset is not served here: this server keeps "
+                         f"only the release in service, version {served} (its files are under "
+                         f"/download/{served}/; the list is at /download/)")
+        self.served = served
+
+    @property
+    def details(self) -> dict[str, object]:
+        return {"versions": [self.served]}
+
+
 class LabelServiceError(BadRequest):
     """``SERVICE wikibase:label`` written so that it cannot be answered (no languages, a
     statement it cannot read), or sent to an endpoint that does not offer it."""

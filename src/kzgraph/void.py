@@ -17,11 +17,12 @@ from kzgraph.namespaces import KZO, SRC
 if TYPE_CHECKING:
     from kzgraph.web.state import Release
 
-__all__ = ["Distribution", "void_description"]
+__all__ = ["Distribution", "download_catalogue", "versioned_path", "void_description"]
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 CC_BY_SA = URIRef("https://creativecommons.org/licenses/by-sa/4.0/")
 WIKIDATA = URIRef("http://www.wikidata.org/entity/")
+DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")  # DCAT 3; rdflib's DCAT is DCAT 2
 VIEW_ENDPOINT = "/wikidata/sparql"
 VIEW_TITLE = "kzgraph in Wikidata's vocabulary"
 VIEW_DESCRIPTION = ("The same facts in Wikidata's RDF model (wdt:, p:/ps:/pq:, references), "
@@ -31,10 +32,27 @@ VIEW_DESCRIPTION = ("The same facts in Wikidata's RDF model (wdt:, p:/ps:/pq:, r
 
 @dataclass(frozen=True)
 class Distribution:
-    path: str          # server path, e.g. /download/kazcosmos.ttl
+    path: str          # server path, e.g. /download/1a2b3c4d5e6f/kazcosmos.ttl
     media_type: str
     size: int
     triples: int
+
+
+def download_catalogue() -> list[tuple[str, str, str]]:
+    """The files ``/download/`` serves of each release: name, media type and what it holds."""
+    from kzgraph.export import FORMATS
+
+    files = [(f"kazcosmos.{spec.extension}", spec.media_type,
+              "named graphs with provenance" if spec.keeps_graphs else "all graphs merged")
+             for spec in FORMATS.values()]
+    return files + [("ontology.ttl", "text/turtle", "the ontology alone"),
+                    ("shapes.ttl", "text/turtle", "the SHACL shapes")]
+
+
+def versioned_path(version: str, name: str) -> str:
+    """Where a release's file stays while that release is served: the version is in the path,
+    so a citation names exactly the data it used."""
+    return f"/download/{version}/{name}"
 
 
 def void_description(dataset: Dataset, base_url: str, distributions: list[Distribution],
@@ -47,6 +65,7 @@ def void_description(dataset: Dataset, base_url: str, distributions: list[Distri
     _describe_dataset(graph, node, dataset, base_url)
     if release is not None:
         graph.add((node, OWL.versionInfo, Literal(release.version)))
+        graph.add((node, DCAT_VERSION, Literal(release.version)))
         graph.add((node, DCTERMS.modified, Literal(release.built.isoformat(timespec="seconds"),
                                                    datatype=XSD.dateTime)))
     _partitions(graph, node, dataset)
@@ -130,6 +149,8 @@ def _distribution(graph: Graph, node: URIRef, distribution: Distribution, base_u
     graph.add((node, VOID.dataDump, url))
     graph.add((node, DCAT.distribution, item))
     for p, o in [(RDF.type, DCAT.Distribution), (DCAT.downloadURL, url),
+                 (DCAT.accessURL, URIRef(f"{base_url}/download/")),
+                 (DCTERMS.title, Literal(distribution.path.rsplit("/", 1)[-1])),
                  (DCAT.mediaType, Literal(distribution.media_type)),
                  (DCAT.byteSize, Literal(distribution.size, datatype=XSD.integer)),
                  (DCTERMS.license, CC_BY_SA)]:

@@ -24,6 +24,7 @@ from kzgraph.web.cors import Cors
 from kzgraph.web.dispatch import SparqlDispatch
 from kzgraph.web.downloads import downloads_router
 from kzgraph.web.errors import install_error_handlers
+from kzgraph.web.findability import findability_router
 from kzgraph.web.graph_store import graph_store_router
 from kzgraph.web.metrics import Metrics
 from kzgraph.web.operations import OperationsMiddleware, operations_router
@@ -145,6 +146,7 @@ def create_app(
     app.include_router(graph_store_router(served, writer))
     app.include_router(search_router(served))
     app.include_router(reconcile_router(served, settings.public_url.rstrip("/") or None))
+    app.include_router(findability_router(served, settings.public_url.rstrip("/") or None))
     app.include_router(linked_data_router(served))  # last: it holds the catch-all for thing IRIs
     return app
 

@@ -1,5 +1,10 @@
 """Dataset downloads and the VoID/DCAT description, with validators and compression.
 
+Each release's files are at ``/download/<version>/<name>`` (the version of
+``kzgraph.web.state.Release``), the URLs VoID/DCAT lists, so that a citation names exactly the
+data it used; ``/download/<name>`` is always the release in service. Only the release in service
+is kept: another version answers 404 naming the version served.
+
 Each file is serialized once, on first use (and again after a commit replaced the dataset), kept
 with its gzip form (in memory; for a built store, as files in its cache entry, reused after a
 restart, since at a million quads they weigh hundreds of MB), a strong ETag per representation
@@ -29,11 +34,11 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kzgraph import paths
 from kzgraph.atomic import write_atomically
-from kzgraph.errors import NotFound
+from kzgraph.errors import NotFound, VersionNotServed
 from kzgraph.export import FORMATS, export
 from kzgraph.namespaces import ONTOLOGY_GRAPH
 from kzgraph.store import graph_sizes
-from kzgraph.void import Distribution, void_description
+from kzgraph.void import Distribution, download_catalogue, versioned_path, void_description
 from kzgraph.web.conneg import negotiate, parse_accept
 from kzgraph.web.errors import error_response
 from kzgraph.web.pages import template_environment
@@ -83,9 +88,10 @@ def build_files(dataset: Dataset, directory: Path | None = None) -> dict[str, Do
     modified = max((p.stat().st_mtime for p in paths.data_files() + paths.ontology_files()), default=0.0)
     known = _read_index(directory)
     files = {}
+    described = {name: what for name, _, what in download_catalogue()}
     for fmt, spec in FORMATS.items():
         name = f"kazcosmos.{spec.extension}"
-        what = "named graphs with provenance" if spec.keeps_graphs else "all graphs merged"
+        what = described[name]
         triples = _count(dataset, spec.keeps_graphs)
         if directory is None:
             plain, packed = _in_memory(export(dataset, fmt))
@@ -95,13 +101,13 @@ def build_files(dataset: Dataset, directory: Path | None = None) -> dict[str, Do
     ontology = dataset.graph(ONTOLOGY_GRAPH)
     files["ontology.ttl"] = DownloadFile(
         "ontology.ttl", "text/turtle", *_in_memory(ontology.serialize(format="turtle", encoding="utf-8")),
-        len(ontology), "the ontology alone", modified)
+        len(ontology), described["ontology.ttl"], modified)
     shapes = Graph()
     for path in paths.shape_files():
         shapes.parse(path)
     files["shapes.ttl"] = DownloadFile(
         "shapes.ttl", "text/turtle", *_in_memory(shapes.serialize(format="turtle", encoding="utf-8")),
-        len(shapes), "the SHACL shapes", modified)
+        len(shapes), described["shapes.ttl"], modified)
     if directory is not None:
         _write_index(directory, files)
     return files
@@ -154,17 +160,19 @@ def downloads_router(served: Served, base_url: str | None = None) -> APIRouter:
     building = threading.Lock()
 
     @lru_cache(maxsize=1)
-    def built_for(version: int) -> tuple[dict[str, DownloadFile], list[Distribution]]:
+    def built_for(version: int) -> Built:
         # Serialized on first use, not at start-up: serving queries should not wait for dumps;
         # and again after a commit replaced the dataset.
-        entry = served.release.entry
-        files = build_files(served.dataset, entry.path / "downloads" if entry is not None else None)
-        return files, [Distribution(f"/download/{f.name}", f.media_type, f.size, f.triples)
-                       for f in files.values()]
+        release = served.release
+        entry = release.entry
+        files = build_files(release.dataset, entry.path / "downloads" if entry is not None else None)
+        return Built(release.version, files,
+                     [Distribution(versioned_path(release.version, f.name), f.media_type, f.size,
+                                   f.triples) for f in files.values()])
 
-    async def built() -> tuple[dict[str, DownloadFile], list[Distribution]]:
+    async def built() -> Built:
         """Off the event loop: writing a big graph's files takes seconds, and once at a time."""
-        def build() -> tuple[dict[str, DownloadFile], list[Distribution]]:
+        def build() -> Built:
             with building:
                 return built_for(served.version)
         return await asyncio.to_thread(build)
@@ -172,27 +180,57 @@ def downloads_router(served: Served, base_url: str | None = None) -> APIRouter:
     @router.api_route("/download/", methods=["GET", "HEAD"], include_in_schema=False)
     async def listing() -> HTMLResponse:
         page = template_environment().get_template("downloads.html")
-        return HTMLResponse(page.render(files=list((await built())[0].values())))
+        current = await built()
+        return HTMLResponse(page.render(files=list(current.files.values()), version=current.version))
+
+    @router.api_route("/download/{version}/", methods=["GET", "HEAD"], include_in_schema=False)
+    async def versioned_listing(version: str) -> Response:
+        current = await built()
+        if version != current.version:
+            return error_response(VersionNotServed(version, current.version))
+        return await listing()
 
     @router.api_route("/download/{name}", methods=["GET", "HEAD"], summary="Download the dataset")
     async def download(name: str, request: Request) -> Response:
-        compressed = name.endswith(".gz")
-        file = (await built())[0].get(name[:-3] if compressed else name)
-        if file is None:
-            return error_response(NotFound("no such download; see /download/"))
-        return _serve(file, request, force_gzip=compressed)
+        return _serve_named((await built()).files, name, request)
+
+    @router.api_route("/download/{version}/{name}", methods=["GET", "HEAD"],
+                      summary="Download one release of the dataset")
+    async def versioned(version: str, name: str, request: Request) -> Response:
+        current = await built()
+        if version != current.version:
+            return error_response(VersionNotServed(version, current.version))
+        return _serve_named(current.files, name, request)
 
     @router.api_route("/.well-known/void", methods=["GET", "HEAD"], summary="VoID + DCAT description")
     async def void(request: Request) -> Response:
         media = negotiate(request.headers.get("accept"), list(VOID_FORMATS))
         base = base_url or str(request.base_url).rstrip("/")
-        distributions = (await built())[1]
+        distributions = (await built()).distributions
         described = await asyncio.to_thread(void_description, served.dataset, base, distributions,
                                             served.release)
         body = described.serialize(format=VOID_FORMATS[media], encoding="utf-8")
         return Response(body, media_type=media, headers={"Vary": "Accept"})
 
     return router
+
+
+@dataclass(frozen=True)
+class Built:
+    """The downloads of one release: its version, its files and their DCAT distributions."""
+
+    version: str
+    files: dict[str, DownloadFile]
+    distributions: list[Distribution]
+
+
+def _serve_named(files: dict[str, DownloadFile], name: str, request: Request) -> Response:
+    """``name`` or ``name.gz``: the file, else 404."""
+    compressed = name.endswith(".gz")
+    file = files.get(name[:-3] if compressed else name)
+    if file is None:
+        return error_response(NotFound("no such download; see /download/"))
+    return _serve(file, request, force_gzip=compressed)
 
 
 def _serve(file: DownloadFile, request: Request, force_gzip: bool) -> Response:

@@ -18,11 +18,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from kzgraph.dataset_markup import DownloadLink, dataset_markup, entity_markup, script_json
 from kzgraph.errors import NotAcceptable, NotFound
 from kzgraph.langtag import bcp47_case
 from kzgraph.linkeddata import Description, describe, is_known
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
 from kzgraph.prefixes import KZGRAPH_PREFIXES, WDQS_PREFIXES
+from kzgraph.void import download_catalogue, versioned_path
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.errors import error_response
 from kzgraph.web.state import Served
@@ -126,9 +128,20 @@ def linked_data_router(served: Served) -> APIRouter:
             return render("not_found.html", status=NotFound.status, iri=iri)
         return error_response(NotFound(f"no description of {iri}", headers={"Vary": "Accept"}))
 
+    @lru_cache(maxsize=4)
+    def home_markup(version: int, base: str) -> str:
+        """The home page's schema.org Dataset (per release and public URL: a few queries)."""
+        release = served.release
+        links = [DownloadLink(base + versioned_path(release.version, name), media, name)
+                 for name, media, _ in download_catalogue()]
+        return script_json(dataset_markup(release.dataset, base, release.version,
+                                          release.built.isoformat(timespec="seconds"), links))
+
     @router.get("/", include_in_schema=False)
-    async def home() -> HTMLResponse:
-        return render("home.html", endpoints=ENDPOINT_PREFIXES, **current(served.version)[2])
+    async def home(request: Request) -> HTMLResponse:
+        markup = home_markup(served.version, str(request.base_url).rstrip("/"))
+        return render("home.html", endpoints=ENDPOINT_PREFIXES, markup=markup,
+                      **current(served.version)[2])
 
     @router.get("/doc/{kind}/{name:path}", include_in_schema=False)
     async def document(kind: str, name: str, request: Request) -> Response:
@@ -142,8 +155,12 @@ def linked_data_router(served: Served) -> APIRouter:
         media = EXTENSIONS[chosen_ext] if chosen_ext else negotiate(request.headers.get("accept"), OFFERED)
         description = describe(dataset, iri)
         if media == "text/html":
+            references = _references(description)
+            page = f"{str(request.base_url).rstrip('/')}/doc/{kind}/{name}"
+            markup = entity_markup(description, dataset.graph(ONTOLOGY_GRAPH),
+                                   current(served.version)[1].title, page, references)
             return render("entity.html", d=description, doc=f"/doc/{kind}/{name}",
-                          references=_references(description))
+                          references=references, markup=script_json(markup))
         return _rdf_response(description, dataset, media)
 
     @router.get("/ontology", include_in_schema=False)
