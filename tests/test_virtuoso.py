@@ -273,3 +273,25 @@ def test_a_backend_that_dies_mid_answer_is_a_502_then_503(dataset):
             after = [http.post("/sparql", data={"query": "ASK {}"}, headers=JSON) for _ in range(3)]
             assert {a.json()["error"] for a in after} <= {"backend_failed", "backend_unavailable"}
             assert (after[-1].status_code, after[-1].json()["error"]) == (503, "backend_unavailable")
+
+
+@pytest.mark.parametrize("peer", ["virtuoso", "kzgraph-virtuoso"])
+def test_the_benchmarks_virtuoso_peers_load_answer_restart_and_stop(tmp_path, peer):
+    from tests.test_bench_smoke import load_bench
+
+    bench = load_bench()
+    data = tmp_path / "small.nq"
+    data.write_text(bench.generate(200), encoding="utf-8")
+    for warm in (False, True):  # bulk-loaded, then reopened on the database the first start built
+        front, url, load_s = bench.start(peer, data, tmp_path, timeout=120, warm=warm)
+        try:
+            answer = httpx.post(url, data={"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g "
+                                                    "{ ?s a ?type } FILTER(STRSTARTS(STR(?g), "
+                                                    '"http://www.openlinksw.com/") = false) }'},
+                                headers=JSON, timeout=30)
+            assert int(rows(answer)[0][0]) > 0 and load_s > 0
+            assert bench.process_tree_rss_mib(front) > 0
+        finally:
+            bench.stop(front)
+        assert front.virtuoso.process.poll() is not None
+        assert front.kzgraph is None or front.kzgraph.poll() is not None

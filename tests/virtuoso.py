@@ -6,10 +6,14 @@ for isql, ``[HTTPServer] ServerPort`` for HTTP), then, over isql on that fresh d
 DBA password is the well-known ``dba``), sets a generated DBA password and creates a user with
 the ``SPARQL_UPDATE`` role for the Digest-authenticated Graph Store ``/sparql-graph-crud-auth``.
 Stopped and its directory removed on exit. :func:`virtuoso_missing` says why tests must skip.
+The benchmark (bench/run.py) uses :meth:`VirtuosoServer.start` / :meth:`~VirtuosoServer.stop`
+on a directory it keeps, to restart on what a first start built, and :meth:`~VirtuosoServer.load`,
+Virtuoso's bulk loader.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 import subprocess
@@ -27,7 +31,7 @@ ISQL = "isql-vt"
 INSTALL = "apt-get install virtuoso-opensource (Debian's Virtuoso Open Source 7.2)"
 PUBLISHER = "kzpublish"  # the user kzgraph publishes as
 
-# Small buffers: the test graphs are tiny and the machine is shared. ResultSetMaxRows and the
+# Small buffers by default: the test graphs are tiny and the machine is shared. ResultSetMaxRows and the
 # other [SPARQL] limits keep Virtuoso's defaults, so the tests see what a default install does.
 _INI = """\
 [Database]
@@ -43,9 +47,9 @@ TransactionFile    = {dir}/virtuoso-temp.trx
 [Parameters]
 ServerPort         = 127.0.0.1:{sql_port}
 DisableUnixSocket  = 1
-DirsAllowed        = .
-NumberOfBuffers    = 5000
-MaxDirtyBuffers    = 3000
+DirsAllowed        = {dirs_allowed}
+NumberOfBuffers    = {buffers}
+MaxDirtyBuffers    = {dirty_buffers}
 ThreadsPerQuery    = 2
 {parameters}
 [HTTPServer]
@@ -64,9 +68,13 @@ def virtuoso_missing() -> str | None:
 
 
 class VirtuosoServer:
-    """``sparql``: keyword lines for the ini's [SPARQL] section (e.g. ResultSetMaxRows = 50)."""
+    """``sparql``: keyword lines for the ini's [SPARQL] section (e.g. ResultSetMaxRows = 50);
+    ``directory``: the database directory, kept after stopping (else a temporary one);
+    ``readable``: directories the bulk loader may read (Virtuoso's DirsAllowed); ``buffers``:
+    its page cache, in 8 kB pages."""
 
-    def __init__(self, sparql: str = "", parameters: str = "") -> None:
+    def __init__(self, sparql: str = "", parameters: str = "", directory: Path | None = None,
+                 readable: tuple[Path, ...] = (), buffers: int = 5000) -> None:
         self.sql_port, self.http_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.http_port}"
         self.query_url = f"{self.url}/sparql"
@@ -74,6 +82,9 @@ class VirtuosoServer:
         self.dba_password = secrets.token_urlsafe(12)
         self.user, self.password = PUBLISHER, secrets.token_urlsafe(12)
         self._sparql, self._parameters = sparql, parameters
+        self._given, self._readable, self._buffers = directory, readable, buffers
+        self._dir: tempfile.TemporaryDirectory | None = None
+        self.process: subprocess.Popen | None = None
 
     @property
     def publish_env(self) -> dict[str, str]:
@@ -86,32 +97,62 @@ class VirtuosoServer:
         return httpx.DigestAuth(self.user, self.password)
 
     def __enter__(self) -> "VirtuosoServer":
-        self._dir = tempfile.TemporaryDirectory(prefix="kzgraph-virtuoso-")
-        self.directory = Path(self._dir.name)
-        ini = self.directory / "virtuoso.ini"
-        ini.write_text(_INI.format(dir=self.directory, sql_port=self.sql_port,
-                                   http_port=self.http_port, sparql=self._sparql,
-                                   parameters=self._parameters), encoding="utf-8")
-        self.process = subprocess.Popen([SERVER, "+foreground", "+configfile", str(ini)],
-                                        cwd=self.directory, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        if self._given is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="kzgraph-virtuoso-")
         try:
-            self._wait_until_online()
-            self._set_up_accounts()
+            self.start()
         except BaseException:
             self.__exit__()
             raise
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # Virtuoso checkpoints and stops on SIGTERM
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self._dir.cleanup()
+        self.stop()
+        if self._dir is not None:
+            self._dir.cleanup()
+
+    @property
+    def directory(self) -> Path:
+        return self._given if self._given is not None else Path(self._dir.name)
+
+    def start(self) -> None:
+        """Start on the directory: a new database gets its accounts, an existing one is reopened."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fresh = not (self.directory / "virtuoso.db").exists()
+        ini = self.directory / "virtuoso.ini"
+        allowed = ", ".join([".", *(str(p) for p in self._readable)])
+        ini.write_text(_INI.format(dir=self.directory, sql_port=self.sql_port,
+                                   http_port=self.http_port, sparql=self._sparql,
+                                   parameters=self._parameters, dirs_allowed=allowed,
+                                   buffers=self._buffers, dirty_buffers=self._buffers * 3 // 4),
+                       encoding="utf-8")
+        self.process = subprocess.Popen([SERVER, "+foreground", "+configfile", str(ini)],
+                                        cwd=self.directory, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        self._wait_until_online()
+        if fresh:
+            self._set_up_accounts()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()  # Virtuoso checkpoints and stops on SIGTERM
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def load(self, nquads: Path, graph: str = "urn:kzgraph:no-graph") -> None:
+        """Bulk-load an N-Quads file (its directory must be ``readable``); quads without a graph
+        go to ``graph``. Checkpointed, so a restart finds the data."""
+        self.isql(f"ld_dir('{nquads.parent}', '{nquads.name}', '{graph}');\n"
+                  "rdf_loader_run();\ncheckpoint;\n")
+        # The loader records a file it could not read in its list instead of failing.
+        failed = self.isql("SELECT COUNT(*) FROM DB.DBA.LOAD_LIST WHERE ll_error IS NOT NULL;\n")
+        if re.search(r"\b0\b", failed) is None:
+            raise RuntimeError(f"Virtuoso's bulk loader failed on {nquads}: see "
+                               f"{self.directory / 'virtuoso.log'}")
 
     def _wait_until_online(self) -> None:
         deadline = time.monotonic() + 60
