@@ -295,3 +295,11 @@ def test_the_benchmarks_virtuoso_peers_load_answer_restart_and_stop(tmp_path, pe
             bench.stop(front)
         assert front.virtuoso.process.poll() is not None
         assert front.kzgraph is None or front.kzgraph.poll() is not None
+
+
+def test_n_quads_is_not_written_so_kzgraph_answers_406(backend, client):
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{KZG}lead> {{ ?s ?p ?o }} }}"
+    accept = {"Accept": "application/n-quads"}
+    assert client.post("/sparql", data={"query": query}, headers=accept).status_code == 200
+    response = backend.post("/sparql", data={"query": query}, headers=accept)
+    assert (response.status_code, response.json()["error"]) == (406, "not_acceptable")
