@@ -229,11 +229,11 @@ def test_a_syntax_error_is_a_400_with_virtuosos_message(backend):
 ])
 def test_the_safety_layer_holds_in_front_of_virtuoso(dataset, published, backend, query, status, code):
     before = published.count(KZG + "lead")
-    for field in ("query", "update"):
-        response = backend.post("/sparql", data={field: query}, headers=JSON)
-        assert response.status_code in (status, 403, 400), response.text
     response = backend.post("/sparql", data={"query": query}, headers=JSON)
     assert (response.status_code, response.json()["error"]) == (status, code)
+    if code == "update_refused":  # sent as the protocol's update operation, too
+        response = backend.post("/sparql", data={"update": query}, headers=JSON)
+        assert (response.status_code, response.json()["error"]) == (403, code)
     assert published.count(KZG + "lead") == before == len(dataset.graph(URIRef(KZG + "lead")))
 
 

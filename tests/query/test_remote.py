@@ -17,7 +17,8 @@ from kzgraph import Settings, create_app, load_examples, paths
 from kzgraph.errors import UsageError
 from kzgraph.examples import load_wikidata_examples
 from kzgraph.publish import PublishOptions, publish
-from kzgraph.query.remote import MEDIA_TYPES, RemoteExecutor
+from kzgraph.query.remote import MEDIA_TYPES, RemoteExecutor, standard_ask_answer
+from kzgraph.query.worker import Job
 from tests.conftest import LiveServer, free_port
 from tests.stores import OxigraphServer, StandInStore
 from tests.virtuoso import VirtuosoServer, virtuoso_missing
@@ -285,3 +286,25 @@ def test_the_service_description_lists_no_function_the_backend_lacks(backend):
                           format="turtle")
     assert list(remote.objects(None, extension)) == []
     assert len(set(local.objects(None, extension))) == 2  # the Wikidata view still runs locally
+
+
+VIRTUOSO_ASK_JSON = (b'{ "head": { "link": [], "vars": ["__ASK_RETVAL"] }, "results": { "bindings": '
+                     b'[ { "__ASK_RETVAL": { "type": "typed-literal", "value": "1" } } ] } }')
+
+
+@pytest.mark.parametrize("query, engine_format, payload, answer", [
+    ("ASK { ?s ?p ?o }", "JSON", VIRTUOSO_ASK_JSON, b'{"head": {}, "boolean": true}'),
+    ("ASK { ?s ?p ?o }", "JSON", VIRTUOSO_ASK_JSON.replace(b'[ { "__ASK_RETVAL": { "type": '
+                                                             b'"typed-literal", "value": "1" } } ]', b"[]"),
+     b'{"head": {}, "boolean": false}'),
+    ("ASK { ?s ?p ?o }", "JSON", b'{"head": {}, "boolean": true}', None),  # standard: untouched
+    ("SELECT ?__ASK_RETVAL WHERE { ?__ASK_RETVAL ?p ?o }", "JSON", VIRTUOSO_ASK_JSON, None),
+    ("ASK { ?s ?p ?o }", "JSON", b'{"__ASK_RETVAL": broken', None),
+    ("ASK { ?s ?p ?o }", "XML", b'<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
+     b'<variable name="__ASK_RETVAL"/></head><results><result><binding name="__ASK_RETVAL">'
+     b'<literal>1</literal></binding></result></results></sparql>',
+     b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
+     b'<boolean>true</boolean></sparql>'),
+])
+def test_an_ask_answered_as_a_select_becomes_the_standard_boolean(query, engine_format, payload, answer):
+    assert standard_ask_answer(Job(query, engine_format), payload) == (answer or payload)
