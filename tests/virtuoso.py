@@ -169,7 +169,8 @@ class VirtuosoServer:
 
     def _set_up_accounts(self) -> None:
         """On the new database's well-known ``dba``/``dba`` login (isql; the statements go on
-        standard input, so the new secrets never show in a process list)."""
+        standard input, so the new passwords are not in this call's arguments; later isql calls,
+        such as :meth:`load`, log in with the generated DBA password as an argument)."""
         self.isql(f"USER_SET_PASSWORD('dba', '{self.dba_password}');\n"
                   f"DB.DBA.USER_CREATE('{self.user}', '{self.password}');\n"
                   f'GRANT SPARQL_UPDATE TO "{self.user}";\n', password="dba")

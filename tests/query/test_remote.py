@@ -20,7 +20,7 @@ from kzgraph.publish import PublishOptions, publish
 from kzgraph.query.remote import MEDIA_TYPES, RemoteExecutor, standard_ask_answer
 from kzgraph.query.worker import Job
 from tests.conftest import LiveServer, free_port
-from tests.stores import OxigraphServer, StandInStore
+from tests.stores import SELECT_ANSWER, OxigraphServer, StandInStore
 from tests.virtuoso import VirtuosoServer, virtuoso_missing
 
 EXAMPLES = load_examples(paths.example_files())
@@ -214,6 +214,14 @@ def test_an_oversized_answer_is_refused_with_413(scripted, fresh):
     fresh.script.append((200, {"Content-Type": "application/sparql-results+json"}, b" " * 80_000, 0))
     response = scripted.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"}, headers=JSON)
     assert (response.status_code, response.json()["error"]) == (413, "result_too_large")
+
+
+def test_an_answer_the_backend_cut_at_its_row_cap_is_refused_with_413(scripted, fresh):
+    fresh.script.append((200, {"Content-Type": "application/sparql-results+json",
+                               "X-SPARQL-MaxRows": "10000"}, SELECT_ANSWER, 0))
+    response = scripted.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"}, headers=JSON)
+    assert (response.status_code, response.json()["error"]) == (413, "result_too_large")
+    assert "10000 rows" in response.json()["message"]
 
 
 @pytest.mark.parametrize("answer, status, code", [

@@ -12,8 +12,10 @@ Forwarding is bounded like local execution: at most ``concurrency`` queries in f
 own timeout too); the answer is read in chunks up to the response cap (ResultTooLarge). Redirects
 are never followed. The backend's 400 becomes 400 with its message; unreachable or overloaded
 503 (BackendUnavailable); any other failure 502 (BackendFailed). Messages to clients never name
-the backend's URL (it is internal); the log does. One store quirk is mended here: Virtuoso 7.2
-answers ASK as a SELECT of one variable, ``__ASK_RETVAL`` (:func:`standard_ask_answer`).
+the backend's URL (it is internal); the log does. Two Virtuoso 7.2 quirks are handled here: it
+answers ASK as a SELECT of one variable, ``__ASK_RETVAL`` (mended: :func:`standard_ask_answer`),
+and it cuts answers at its ``ResultSetMaxRows`` with HTTP 200, saying so only in an
+``X-SPARQL-MaxRows`` header (refused as ResultTooLarge: a cut answer would be passed on as whole).
 
 Only kzgraph's own dataset is remote (``kzgraph publish`` puts it in the store). Other datasets
 the endpoints name — the Wikidata-vocabulary view of ``/wikidata/sparql`` — stay in a local
@@ -71,6 +73,8 @@ _LOCAL_FUNCTIONS = str(KZF)
 # Virtuoso 7.2 answers ASK, in SPARQL JSON and XML results alike, as a SELECT of this one
 # variable: a row holding 1 when the answer is true, no row when it is false.
 _ASK_AS_SELECT = "__ASK_RETVAL"
+# Virtuoso sends this header (its row cap) when an answer reached the cap and may have been cut.
+_ROW_CAP_HEADER = "x-sparql-maxrows"
 _RESULTS_XML = "{http://www.w3.org/2005/sparql-results#}"
 _BOOLEAN_ANSWERS = {
     "JSON": lambda value: json.dumps({"head": {}, "boolean": value}).encode(),
@@ -186,6 +190,8 @@ class RemoteExecutor:
                                          headers={"Accept": media, "Content-Type": _FORM}) as response:
                 if response.status_code != 200:
                     raise await self._refusal(response)
+                if _ROW_CAP_HEADER in response.headers:
+                    raise _cut_at_row_cap(response.headers[_ROW_CAP_HEADER])
                 return standard_ask_answer(job, await _payload(response, media, job.max_bytes))
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:
             log.warning("SPARQL backend %s unreachable: %s", self.endpoint, error)
@@ -288,6 +294,12 @@ async def _message(response: httpx.Response) -> str:
             break
     text = " ".join(body[:_MESSAGE_BYTES].decode("utf-8", "replace").split())
     return text[:500] or "(no message)"
+
+
+def _cut_at_row_cap(rows: str) -> ResultTooLarge:
+    return ResultTooLarge(f"the SPARQL backend stops answers at {rows} rows and this one reached "
+                          "that cap, so rows may be missing: add a LIMIT below it (or raise the "
+                          "backend's cap, e.g. Virtuoso's ResultSetMaxRows)")
 
 
 def _too_large(cap: int) -> ResultTooLarge:
