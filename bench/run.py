@@ -5,8 +5,10 @@ the benchmark repeats each query; `kzgraph-disk`, no cache and workers reading t
 instead of loading it in memory; `kzgraph-nginx`, kzgraph behind the shipped nginx
 configuration, deploy/nginx/kzgraph.conf, whose cache answers repeated GET queries), stock
 rdflib-endpoint (`rdflib-endpoint serve`), the Oxigraph
-server (`oxigraph serve-read-only`, PyPI package `oxigraph`), and pyoxigraph in memory (queries
-in-process, no HTTP: the floor). For each synthetic graph size it reports load time (start until
+server (`oxigraph serve-read-only`, PyPI package `oxigraph`), Virtuoso Open Source (`virtuoso`:
+Debian's virtuoso-t, loaded with its bulk loader; where installed) and kzgraph in front of it
+(`kzgraph-virtuoso`: `kzgraph serve --backend` on Virtuoso's /sparql, the two measured together),
+and pyoxigraph in memory (queries in-process, no HTTP: the floor). For each synthetic graph size it reports load time (start until
 the first answer, building the peer's store from the data file: `oxigraph load`, kzgraph's store
 cache), restart time (start again on what the first start built), RSS of the server's process tree, median and p95 latency per query, and
 throughput with a bounded number of concurrent clients — as measured values and as ratios to
@@ -40,6 +42,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # deploy/
 from generate import generate  # noqa: E402
 
 from deploy.local_nginx import LocalNginx, find_nginx, render  # noqa: E402
+from tests.virtuoso import VirtuosoServer, virtuoso_missing  # noqa: E402
 
 from kzgraph.store import StoreCache  # noqa: E402
 from queries import QUERIES  # noqa: E402
@@ -115,6 +118,71 @@ def behind_nginx(kzgraph: subprocess.Popen, url: str, workdir: Path) -> tuple[Be
     return BehindNginx(kzgraph, nginx), f"{nginx.url}{endpoint_path(NGINX_PEER)}"
 
 
+VIRTUOSO_PEERS = ("virtuoso", "kzgraph-virtuoso")
+
+
+class WithVirtuoso:
+    """A Virtuoso server (its database in ``workdir``) and, for kzgraph-virtuoso, kzgraph
+    serving with ``--backend`` on it: stopped and measured together."""
+
+    def __init__(self, virtuoso: VirtuosoServer, kzgraph: subprocess.Popen | None = None) -> None:
+        self.virtuoso, self.kzgraph = virtuoso, kzgraph
+        self.pids = [virtuoso.process.pid] + ([kzgraph.pid] if kzgraph else [])
+
+    def terminate(self) -> None:
+        if self.kzgraph is not None:
+            self.kzgraph.terminate()
+            self.kzgraph.wait(timeout=30)
+        self.virtuoso.stop()
+
+    def wait(self, timeout: float) -> int:
+        return self.virtuoso.process.wait(timeout=timeout)
+
+
+def start_with_virtuoso(peer: str, data: Path, workdir: Path, timeout: float,
+                        warm: bool) -> tuple[WithVirtuoso, str, float]:
+    """Virtuoso on ``data`` (bulk-loaded on a first start; a restart reopens its database), and
+    kzgraph in front of it for kzgraph-virtuoso."""
+    directory = workdir / f"virtuoso-{peer}"
+    if not warm:
+        shutil.rmtree(directory, ignore_errors=True)
+    started = time.monotonic()
+    # Virtuoso's own cap on answer rows (10,000 in Debian's virtuoso.ini) is lifted: the
+    # benchmark's scans would otherwise be cut short there.
+    virtuoso = VirtuosoServer(directory=directory, readable=(data.parent,),
+                              sparql=f"ResultSetMaxRows = 100000000\nMaxQueryExecutionTime = "
+                                     f"{int(timeout)}", buffers=50_000)  # 400 MB of page cache
+    virtuoso.start()
+    if not warm:
+        virtuoso.load(data)
+    if peer == "virtuoso":
+        return WithVirtuoso(virtuoso), virtuoso.query_url, time.monotonic() - started
+    port = free_port()
+    command = server_commands("kzgraph", data, port, workdir)[0] + ["--backend", virtuoso.query_url]
+    environment = dict(os.environ, KZGRAPH_STORE_CACHE=str(built_stores(peer, workdir)))
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env=environment)
+    front = WithVirtuoso(virtuoso, process)
+    url = f"http://127.0.0.1:{port}/sparql"
+    if not wait_for_answer(url, process, started, timeout):
+        front.terminate()
+        raise RuntimeError(f"{peer} did not start within {timeout} s")
+    return front, url, time.monotonic() - started
+
+
+def wait_for_answer(url: str, process: subprocess.Popen, started: float, timeout: float) -> bool:
+    while time.monotonic() - started < timeout:
+        try:
+            if httpx.get(url, params={"query": QUERIES["lookup"]}, headers=ACCEPT, timeout=5).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            return False
+        time.sleep(0.1)
+    return False
+
+
 def server_commands(peer: str, data: Path, port: int, workdir: Path) -> list[list[str]]:
     if peer.startswith("kzgraph"):
         # Rate limits off: the benchmark is one client address sending thousands of requests a
@@ -147,6 +215,8 @@ def built_stores(peer: str, workdir: Path) -> Path:
 def start(peer: str, data: Path, workdir: Path, timeout: float,
           warm: bool = False) -> tuple[subprocess.Popen, str, float]:
     """Start ``peer`` on ``data``: from scratch, or (``warm``) again on what its first start built."""
+    if peer in VIRTUOSO_PEERS:
+        return start_with_virtuoso(peer, data, workdir, timeout, warm)
     port = free_port()
     if not warm:
         shutil.rmtree(built_stores(peer, workdir), ignore_errors=True)
@@ -174,7 +244,7 @@ def start(peer: str, data: Path, workdir: Path, timeout: float,
 
 
 def process_tree_rss_mib(process) -> float:
-    pids = process.pids if isinstance(process, BehindNginx) else [process.pid]
+    pids = process.pids if isinstance(process, (BehindNginx, WithVirtuoso)) else [process.pid]
     return sum(tree_rss_mib(pid) for pid in pids)
 
 
@@ -383,13 +453,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="quads of each synthetic graph; 0: the graph kzgraph ships")
     parser.add_argument("--peers", nargs="+",
                         default=["oxigraph", "kzgraph", *([NGINX_PEER] if find_nginx() else []),
-                                 "kzgraph-nocache", "kzgraph-disk", "rdflib-endpoint"],
+                                 "kzgraph-nocache", "kzgraph-disk", "rdflib-endpoint",
+                                 *(VIRTUOSO_PEERS if virtuoso_missing() is None else ())],
                         help="kzgraph answers repeated queries from its result cache; "
                              f"{NGINX_PEER} is kzgraph behind the shipped nginx "
                              "(deploy/nginx/kzgraph.conf; a default where nginx is installed); "
                              "kzgraph-nocache is the same server with --cache-bytes 0; "
                              "kzgraph-disk also has its workers read the on-disk store "
-                             "(--query-store disk) instead of loading it in memory")
+                             "(--query-store disk) instead of loading it in memory; virtuoso "
+                             "and kzgraph-virtuoso (kzgraph serve --backend on it) are defaults "
+                             "where Virtuoso is installed (apt-get install virtuoso-opensource)")
     parser.add_argument("--every-peer-every-size", action="store_true",
                         help="also run rdflib-endpoint above 100,000 quads (many minutes at 1M)")
     parser.add_argument("--reps", type=int, default=50, help="timed runs of each query")

@@ -200,8 +200,15 @@ class GraphStore:
         return f"{url}{'&' if '?' in url else '?'}{query}"
 
     def put(self, graph: str | None, payload: bytes) -> None:
-        self._send("PUT", self.graph_url(graph), content=payload,
-                   headers={"Content-Type": f"{_PUT_TYPE}; charset=utf-8"})
+        try:
+            self._send("PUT", self.graph_url(graph), content=payload,
+                       headers={"Content-Type": f"{_PUT_TYPE}; charset=utf-8"})
+        except StoreError as error:
+            if graph is not None:
+                raise
+            # Virtuoso's Graph Store has no default graph: it answers ?default with HTTP 500.
+            raise StoreError(f"{error}. If this store takes no default graph (Virtuoso's "
+                             "Graph Store refuses ?default), publish with --default-graph own") from None
 
     def delete(self, graph: str) -> None:
         self._send("DELETE", self.graph_url(graph), missing_ok=True)

@@ -1,9 +1,12 @@
 """kzgraph serve --backend: the endpoint and its safety layer in front of an external SPARQL
-endpoint — a real Oxigraph server loaded with ``kzgraph publish``, or a scripted stand-in."""
+endpoint — a real Oxigraph server and a real Virtuoso, each loaded with ``kzgraph publish``, or a
+scripted stand-in. What only Virtuoso does is in tests/test_virtuoso.py."""
 
 from __future__ import annotations
 
 import concurrent.futures
+import csv
+import io
 import time
 
 import httpx
@@ -14,26 +17,45 @@ from kzgraph import Settings, create_app, load_examples, paths
 from kzgraph.errors import UsageError
 from kzgraph.examples import load_wikidata_examples
 from kzgraph.publish import PublishOptions, publish
-from kzgraph.query.remote import MEDIA_TYPES, RemoteExecutor
+from kzgraph.query.remote import MEDIA_TYPES, RemoteExecutor, standard_ask_answer
+from kzgraph.query.worker import Job
 from tests.conftest import LiveServer, free_port
-from tests.stores import OxigraphServer, StandInStore
+from tests.stores import SELECT_ANSWER, OxigraphServer, StandInStore
+from tests.virtuoso import VirtuosoServer, virtuoso_missing
 
 EXAMPLES = load_examples(paths.example_files())
 JSON = {"Accept": "application/sparql-results+json"}
 KZG = "https://w3id.org/kzgraph/graph/"
 
 
-@pytest.fixture(scope="module")
-def oxigraph(dataset):
-    with OxigraphServer() as server:
-        publish(dataset, PublishOptions(server.store_url, server.query_url))
-        yield server
+# Examples whose answers Virtuoso 7.2 gets wrong, and the test there that pins down how.
+VIRTUOSO_DIFFERS = {
+    "04-cosmonauts-and-flights": "test_a_filter_in_optional_does_not_see_outer_variables",
+    "05-aimbetov-flight": "test_booleans_come_back_as_1_and_0",
+}
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def store(request, dataset):
+    """A real store loaded with ``kzgraph publish``; Virtuoso takes no default graph (its
+    Graph Store refuses ``?default``), so it gets the named graphs only."""
+    if request.param == "oxigraph":
+        with OxigraphServer() as server:
+            publish(dataset, PublishOptions(server.store_url, server.query_url))
+            yield request.param, server
+        return
+    if virtuoso_missing():
+        pytest.skip(virtuoso_missing())
+    with VirtuosoServer() as server:
+        publish(dataset, PublishOptions(server.store_url, server.query_url, default_graph="own"),
+                auth=server.auth)
+        yield request.param, server
 
 
 @pytest.fixture(scope="module")
-def backend(dataset, oxigraph):
-    """kzgraph serving with its queries running on the Oxigraph server."""
-    app = create_app(dataset, Settings(port=0, backend=oxigraph.query_url))
+def backend(dataset, store):
+    """kzgraph serving with its queries running on the real store."""
+    app = create_app(dataset, Settings(port=0, backend=store[1].query_url))
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
         yield http
 
@@ -75,9 +97,14 @@ LOCAL_FUNCTIONS = "https://w3id.org/kzgraph/function#"  # kzf:, kzgraph's own en
 
 @pytest.mark.parametrize("example", [e for e in EXAMPLES if LOCAL_FUNCTIONS not in e.query],
                          ids=[e.name for e in EXAMPLES if LOCAL_FUNCTIONS not in e.query])
-def test_example_answers_as_locally(backend, client, example):
+def test_example_answers_as_locally(store, backend, client, example):
+    if store[0] == "virtuoso" and example.name in VIRTUOSO_DIFFERS:
+        pytest.skip(f"Virtuoso answers differently: tests/test_virtuoso.py::"
+                    f"{VIRTUOSO_DIFFERS[example.name]}")
     remote = rows(backend.post("/sparql", data={"query": example.query}, headers=JSON))
     local = rows(client.post("/sparql", data={"query": example.query}, headers=JSON))
+    if store[0] == "virtuoso":  # bag semantics without FROM (test_virtuoso.py): sets of solutions
+        remote, local = list(dict.fromkeys(remote)), list(dict.fromkeys(local))
     assert example.matches(remote), f"{example.name}: got {remote}"
     assert sorted(remote) == sorted(local)
 
@@ -93,7 +120,10 @@ def test_kzgraphs_own_functions_are_refused_clearly(backend):
     "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <https://w3id.org/kzgraph/graph/flight-2015> { ?s ?p ?o } }",
     "DESCRIBE <https://w3id.org/kzgraph/resource/KazSat-1>",
 ])
-def test_graph_answers_as_locally(backend, client, query):
+def test_graph_answers_as_locally(store, backend, client, query):
+    if store[0] == "virtuoso" and query.startswith("DESCRIBE"):
+        pytest.skip("Virtuoso describes from one graph only: "
+                    "tests/test_virtuoso.py::test_describe_reads_one_graph_only")
     graphs = []
     for http in (backend, client):
         response = http.post("/sparql", data={"query": query}, headers={"Accept": "text/turtle"})
@@ -109,11 +139,13 @@ def test_ask_csv_and_the_protocol_dataset_as_locally(backend, client):
         assert http.get("/sparql", params={"query": ask}, headers=JSON).json()["boolean"] is True
     answers = [[http.get("/sparql", params={"query": count, "default-graph-uri": KZG + "lead"},
                          headers={"Accept": "text/csv"}).text for http in (backend, client)],
-               [http.get("/sparql", params={"query": f"SELECT (COUNT(*) AS ?n) FROM <{KZG}lead> "
-                                                     "WHERE { ?s ?p ?o }"}, headers=JSON).json()
+               [rows(http.get("/sparql", params={"query": f"SELECT (COUNT(*) AS ?n) FROM <{KZG}lead> "
+                                                          "WHERE { ?s ?p ?o }"}, headers=JSON))
                 for http in (backend, client)]]
-    assert answers[0][0] == answers[0][1] and answers[0][0].splitlines()[1] == "9"
-    assert answers[1][0] == answers[1][1]
+    # as CSV tables: Virtuoso quotes the header and ends lines with LF, not CRLF
+    tables = [list(csv.reader(io.StringIO(text))) for text in answers[0]]
+    assert tables[0] == tables[1] == [["n"], ["9"]]
+    assert answers[1][0] == answers[1][1] == [("9",)]  # Virtuoso writes "typed-literal"
 
 
 def test_relative_iris_resolve_against_kzgraphs_endpoint(backend, client):
@@ -182,6 +214,14 @@ def test_an_oversized_answer_is_refused_with_413(scripted, fresh):
     fresh.script.append((200, {"Content-Type": "application/sparql-results+json"}, b" " * 80_000, 0))
     response = scripted.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"}, headers=JSON)
     assert (response.status_code, response.json()["error"]) == (413, "result_too_large")
+
+
+def test_an_answer_the_backend_cut_at_its_row_cap_is_refused_with_413(scripted, fresh):
+    fresh.script.append((200, {"Content-Type": "application/sparql-results+json",
+                               "X-SPARQL-MaxRows": "10000"}, SELECT_ANSWER, 0))
+    response = scripted.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"}, headers=JSON)
+    assert (response.status_code, response.json()["error"]) == (413, "result_too_large")
+    assert "10000 rows" in response.json()["message"]
 
 
 @pytest.mark.parametrize("answer, status, code", [
@@ -254,3 +294,25 @@ def test_the_service_description_lists_no_function_the_backend_lacks(backend):
                           format="turtle")
     assert list(remote.objects(None, extension)) == []
     assert len(set(local.objects(None, extension))) == 2  # the Wikidata view still runs locally
+
+
+VIRTUOSO_ASK_JSON = (b'{ "head": { "link": [], "vars": ["__ASK_RETVAL"] }, "results": { "bindings": '
+                     b'[ { "__ASK_RETVAL": { "type": "typed-literal", "value": "1" } } ] } }')
+
+
+@pytest.mark.parametrize("query, engine_format, payload, answer", [
+    ("ASK { ?s ?p ?o }", "JSON", VIRTUOSO_ASK_JSON, b'{"head": {}, "boolean": true}'),
+    ("ASK { ?s ?p ?o }", "JSON", VIRTUOSO_ASK_JSON.replace(b'[ { "__ASK_RETVAL": { "type": '
+                                                             b'"typed-literal", "value": "1" } } ]', b"[]"),
+     b'{"head": {}, "boolean": false}'),
+    ("ASK { ?s ?p ?o }", "JSON", b'{"head": {}, "boolean": true}', None),  # standard: untouched
+    ("SELECT ?__ASK_RETVAL WHERE { ?__ASK_RETVAL ?p ?o }", "JSON", VIRTUOSO_ASK_JSON, None),
+    ("ASK { ?s ?p ?o }", "JSON", b'{"__ASK_RETVAL": broken', None),
+    ("ASK { ?s ?p ?o }", "XML", b'<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
+     b'<variable name="__ASK_RETVAL"/></head><results><result><binding name="__ASK_RETVAL">'
+     b'<literal>1</literal></binding></result></results></sparql>',
+     b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
+     b'<boolean>true</boolean></sparql>'),
+])
+def test_an_ask_answered_as_a_select_becomes_the_standard_boolean(query, engine_format, payload, answer):
+    assert standard_ask_answer(Job(query, engine_format), payload) == (answer or payload)

@@ -12,7 +12,10 @@ Forwarding is bounded like local execution: at most ``concurrency`` queries in f
 own timeout too); the answer is read in chunks up to the response cap (ResultTooLarge). Redirects
 are never followed. The backend's 400 becomes 400 with its message; unreachable or overloaded
 503 (BackendUnavailable); any other failure 502 (BackendFailed). Messages to clients never name
-the backend's URL (it is internal); the log does.
+the backend's URL (it is internal); the log does. Two Virtuoso 7.2 quirks are handled here: it
+answers ASK as a SELECT of one variable, ``__ASK_RETVAL`` (mended: :func:`standard_ask_answer`),
+and it cuts answers at its ``ResultSetMaxRows`` with HTTP 200, saying so only in an
+``X-SPARQL-MaxRows`` header (refused as ResultTooLarge: a cut answer would be passed on as whole).
 
 Only kzgraph's own dataset is remote (``kzgraph publish`` puts it in the store). Other datasets
 the endpoints name — the Wikidata-vocabulary view of ``/wikidata/sparql`` — stay in a local
@@ -22,7 +25,9 @@ WorkerPool that holds only them.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
@@ -41,11 +46,12 @@ from kzgraph.errors import (
 )
 from kzgraph.external import USER_AGENT, auth_from_env, checked_url
 from kzgraph.query.formats import GRAPH_FORMATS, RESULT_FORMATS
+from kzgraph.query.inspect import inspect_query
 from kzgraph.query.pool import WorkerPool
 from kzgraph.query.worker import Job, StoreFiles
 from kzgraph.search import KZF
 
-__all__ = ["ENV_PREFIX", "REMOTE_DATASET", "RemoteExecutor", "query_executor"]
+__all__ = ["ENV_PREFIX", "REMOTE_DATASET", "RemoteExecutor", "query_executor", "standard_ask_answer"]
 
 log = logging.getLogger("kzgraph.backend")
 
@@ -64,6 +70,17 @@ _RETRY_AFTER = 2
 _FORM = "application/x-www-form-urlencoded"
 # kzf:match / kzf:score are evaluated by kzgraph's own workers (kzgraph.search); no store has them.
 _LOCAL_FUNCTIONS = str(KZF)
+# Virtuoso 7.2 answers ASK, in SPARQL JSON and XML results alike, as a SELECT of this one
+# variable: a row holding 1 when the answer is true, no row when it is false.
+_ASK_AS_SELECT = "__ASK_RETVAL"
+# Virtuoso sends this header (its row cap) when an answer reached the cap and may have been cut.
+_ROW_CAP_HEADER = "x-sparql-maxrows"
+_RESULTS_XML = "{http://www.w3.org/2005/sparql-results#}"
+_BOOLEAN_ANSWERS = {
+    "JSON": lambda value: json.dumps({"head": {}, "boolean": value}).encode(),
+    "XML": lambda value: ('<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                          f"<head/><boolean>{str(value).lower()}</boolean></sparql>").encode(),
+}
 
 
 def query_executor(settings: Settings, datasets: Mapping[str, "bytes | StoreFiles"]) -> "WorkerPool | RemoteExecutor":
@@ -173,7 +190,9 @@ class RemoteExecutor:
                                          headers={"Accept": media, "Content-Type": _FORM}) as response:
                 if response.status_code != 200:
                     raise await self._refusal(response)
-                return await _payload(response, media, job.max_bytes)
+                if _ROW_CAP_HEADER in response.headers:
+                    raise _cut_at_row_cap(response.headers[_ROW_CAP_HEADER])
+                return standard_ask_answer(job, await _payload(response, media, job.max_bytes))
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:
             log.warning("SPARQL backend %s unreachable: %s", self.endpoint, error)
             raise BackendUnavailable("the SPARQL backend cannot be reached; try again shortly",
@@ -236,6 +255,36 @@ async def _payload(response: httpx.Response, media: str, cap: int) -> bytes:
     return b"".join(chunks)
 
 
+def standard_ask_answer(job: Job, payload: bytes) -> bytes:
+    """``payload``, or the standard boolean answer where an ASK came back as a SELECT of
+    ``__ASK_RETVAL`` (Virtuoso 7.2)."""
+    if (job.engine_format not in _BOOLEAN_ANSWERS or _ASK_AS_SELECT.encode() not in payload[:1000]
+            or inspect_query(job.query).form != "ASK"):
+        return payload
+    values = _ask_values(job.engine_format, payload)
+    if values is None:
+        return payload
+    return _BOOLEAN_ANSWERS[job.engine_format](any(v not in ("0", "false") for v in values))
+
+
+def _ask_values(engine_format: str, payload: bytes) -> list[str] | None:
+    """The values of ``__ASK_RETVAL`` in a SELECT-shaped answer; None if it has another shape."""
+    try:
+        if engine_format == "JSON":
+            body = json.loads(payload)
+            if body["head"]["vars"] != [_ASK_AS_SELECT]:
+                return None
+            return [row[_ASK_AS_SELECT]["value"] for row in body["results"]["bindings"]]
+        root = ET.fromstring(payload)
+        names = [v.get("name") for v in root.iter(f"{_RESULTS_XML}variable")]
+        if names != [_ASK_AS_SELECT]:
+            return None
+        return [(b.findtext(f"{_RESULTS_XML}literal") or "").strip()
+                for b in root.iter(f"{_RESULTS_XML}binding")]
+    except (ValueError, KeyError, TypeError, ET.ParseError):
+        return None
+
+
 async def _message(response: httpx.Response) -> str:
     """The start of a refusal's body, as one line of text."""
     body = b""
@@ -245,6 +294,12 @@ async def _message(response: httpx.Response) -> str:
             break
     text = " ".join(body[:_MESSAGE_BYTES].decode("utf-8", "replace").split())
     return text[:500] or "(no message)"
+
+
+def _cut_at_row_cap(rows: str) -> ResultTooLarge:
+    return ResultTooLarge(f"the SPARQL backend stops answers at {rows} rows and this one reached "
+                          "that cap, so rows may be missing: add a LIMIT below it (or raise the "
+                          "backend's cap, e.g. Virtuoso's ResultSetMaxRows)")
 
 
 def _too_large(cap: int) -> ResultTooLarge:
