@@ -13,7 +13,7 @@ from kzgraph.namespaces import KZ, KZG
 from kzgraph.search import KZF, MAX_LIMIT, MAX_QUERY_LENGTH
 from kzgraph.web.errors import install_error_handlers
 from kzgraph.web.search import CurrentIndex, search_router
-from kzgraph.web.state import Served
+from kzgraph.release import Served
 
 from ..conftest import LiveServer, select
 from .browser import browser, console_errors, needs_browser  # noqa: F401 - fixture
@@ -200,7 +200,7 @@ def test_search_box_in_a_browser(live_server, browser):  # noqa: F811
 def test_the_index_of_a_built_store_is_kept_in_its_cache_entry(tmp_path):
     """A restart on the same data opens the index the first start built (seconds at 1M quads)."""
     from kzgraph.store import StoreCache
-    from kzgraph.web.state import Release
+    from kzgraph.release import Release
 
     built = StoreCache(tmp_path / "cache").get()
     first = CurrentIndex(Served(Release.of_store(built, in_memory=True))).get()

@@ -36,7 +36,7 @@ from kzgraph.void import Distribution, void_description
 from kzgraph.web.conneg import negotiate, parse_accept
 from kzgraph.web.errors import error_response
 from kzgraph.web.pages import template_environment
-from kzgraph.web.state import Served
+from kzgraph.release import Served
 
 __all__ = ["DownloadFile", "Representation", "build_files", "downloads_router"]
 

@@ -25,7 +25,7 @@ from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH
 from kzgraph.prefixes import KZGRAPH_PREFIXES, WDQS_PREFIXES
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.errors import error_response
-from kzgraph.web.state import Served
+from kzgraph.release import Served
 
 __all__ = ["CANONICAL_BASE", "PageView", "linked_data_router", "template_environment"]
 

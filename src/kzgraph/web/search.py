@@ -20,7 +20,7 @@ from kzgraph.search import DEFAULT_LIMIT, MAX_LIMIT, Hit, SearchIndex, SearchRes
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.errors import error_response
 from kzgraph.web.pages import CANONICAL_BASE, local_path, template_environment
-from kzgraph.web.state import Served
+from kzgraph.release import Served
 
 __all__ = ["CurrentIndex", "search_router"]
 
