@@ -63,7 +63,7 @@ def create_app(service: Service) -> FastAPI:
     app.include_router(downloads_router(service.served, service.settings.public_url.rstrip("/") or None))
     app.include_router(graph_store_router(service.served, service.writer))
     app.include_router(search_router(service.served))
-    app.include_router(linked_data_router(service.served))  # last: it holds the catch-all for thing IRIs
+    app.include_router(linked_data_router)  # last: it holds the catch-all for thing IRIs
     return app
 
 
