@@ -57,7 +57,7 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # the HTTP implementation `kzgraph serve` runs, with uvicorn's stock options
-        config = uvicorn.Config(app, **{"http": SERVER_HTTP, "log_level": "warning", **options,
+        config = uvicorn.Config(app, **{**SERVER_HTTP, "log_level": "warning", **options,
                                         "host": "127.0.0.1", "port": self.port})
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

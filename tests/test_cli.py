@@ -133,9 +133,9 @@ def test_serve_gives_uvicorn_its_public_options_from_the_settings():
                                       access_log="text"))
     assert options == {"host": "127.0.0.1", "port": 8123, "log_level": "info", "access_log": True,
                        "forwarded_allow_ips": "10.0.0.1", "limit_concurrency": 7,
-                       "http": "httptools"}
+                       "http": "h11", "h11_max_incomplete_event_size": 16 * 1024}
     config = uvicorn.Config(lambda scope, receive, send: None, **options)
-    assert config.limit_concurrency == 7 and config.http == "httptools"
+    assert config.limit_concurrency == 7 and config.h11_max_incomplete_event_size == 16384
 
 
 def test_serve_has_no_header_timeout_flag_the_proxy_times_heads():
@@ -156,7 +156,7 @@ def test_connections_beyond_max_connections_get_503_at_once():
             await send({"type": "http.response.body", "body": b"ok"})
 
     options = {k: v for k, v in server_options(Settings(max_connections=2)).items()
-               if k in ("limit_concurrency", "http")}
+               if k in ("limit_concurrency", "http", "h11_max_incomplete_event_size")}
     with LiveServer(app, **options) as server:
         def status() -> int:
             with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
@@ -168,3 +168,26 @@ def test_connections_beyond_max_connections_get_503_at_once():
             assert status() == 503
         time.sleep(0.2)
         assert status() == 200
+
+
+def test_a_head_that_grows_past_16_kib_is_refused_by_the_server_itself():
+    """h11's cap, as `kzgraph serve` configures it: an endless head is not buffered."""
+    import socket
+
+    from tests.conftest import LiveServer
+
+    async def app(scope, receive, send) -> None:
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+
+    with LiveServer(app) as server, socket.create_connection(("127.0.0.1", server.port),
+                                                             timeout=10) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX: ")
+        try:
+            for _ in range(64):  # 1 MiB of one header line, in pieces, never ended
+                sock.sendall(b"y" * 16384)
+                time.sleep(0.005)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before the client finished
+        assert sock.recv(100).startswith(b"HTTP/1.1 400")

@@ -262,13 +262,15 @@ def server_options(settings: Settings) -> dict:
     return {"host": settings.host, "port": settings.port, "log_level": "info",
             "access_log": settings.access_log == "text",
             "forwarded_allow_ips": settings.forwarded_allow_ips,
-            "limit_concurrency": settings.max_connections, "http": SERVER_HTTP}
+            "limit_concurrency": settings.max_connections, **SERVER_HTTP}
 
 
-# httptools: the fastest of the servers measured (docs/performance-http.md). It puts no cap on
-# the size or time of a request head, and uvicorn has no option for either: the proxy in front
-# (deploy/nginx/kzgraph.conf) enforces both.
-SERVER_HTTP = "httptools"
+# h11, the one uvicorn HTTP implementation with a public cap on request heads: a head still
+# incomplete past 16 KiB is refused (400) and its connection closed, so a client cannot make the
+# server buffer an endless head. httptools (faster, docs/performance-http.md) has no cap. Neither
+# limits the time a head takes: the proxy in front (deploy/nginx/kzgraph.conf) does.
+MAX_HEAD_BYTES = 16 * 1024
+SERVER_HTTP = {"http": "h11", "h11_max_incomplete_event_size": MAX_HEAD_BYTES}
 
 
 def served_service(settings: Settings, data: Sequence[Path] | None):

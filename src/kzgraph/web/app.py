@@ -60,9 +60,9 @@ def create_app(service: Service) -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("kzgraph.web", "static")]), name="static")
     app.include_router(operations_router)
-    app.include_router(downloads_router(service.served, service.settings.public_url.rstrip("/") or None))
+    app.include_router(downloads_router)
     app.include_router(graph_store_router(service.served, service.writer))
-    app.include_router(search_router(service.served))
+    app.include_router(search_router)
     app.include_router(linked_data_router)  # last: it holds the catch-all for thing IRIs
     return app
 

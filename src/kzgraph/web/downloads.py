@@ -36,7 +36,7 @@ from kzgraph.void import Distribution, void_description
 from kzgraph.web.conneg import negotiate, parse_accept
 from kzgraph.web.errors import error_response
 from kzgraph.web.pages import template_environment
-from kzgraph.release import Served
+from kzgraph.release import Release
 
 __all__ = ["DownloadFile", "Representation", "build_files", "downloads_router"]
 
@@ -151,51 +151,58 @@ def _count(dataset: Dataset, quads: bool) -> int:
     return len(dataset)
 
 
-def downloads_router(served: Served, base_url: str | None = None) -> APIRouter:
-    router = APIRouter(tags=["downloads"])
+downloads_router = APIRouter(tags=["downloads"])
+_building = threading.Lock()  # writing a big graph's files once at a time
 
-    building = threading.Lock()
 
-    @lru_cache(maxsize=1)
-    def built_for(version: int) -> tuple[dict[str, DownloadFile], list[Distribution]]:
-        # Serialized on first use, not at start-up: serving queries should not wait for dumps;
-        # and again after a commit replaced the dataset.
-        entry = served.release.entry
-        files = build_files(served.dataset, entry.path / "downloads" if entry is not None else None)
-        return files, [Distribution(f"/download/{f.name}", f.media_type, f.size, f.triples)
-                       for f in files.values()]
+# Serialized on first use, not at start-up (serving queries should not wait for dumps), and
+# again for a new release; the one in service is kept (a release never changes in place).
+@lru_cache(maxsize=1)
+def _built_for(release: Release) -> tuple[dict[str, DownloadFile], list[Distribution]]:
+    entry = release.entry
+    files = build_files(release.dataset, entry.path / "downloads" if entry is not None else None)
+    return files, [Distribution(f"/download/{f.name}", f.media_type, f.size, f.triples)
+                   for f in files.values()]
 
-    async def built() -> tuple[dict[str, DownloadFile], list[Distribution]]:
-        """Off the event loop: writing a big graph's files takes seconds, and once at a time."""
-        def build() -> tuple[dict[str, DownloadFile], list[Distribution]]:
-            with building:
-                return built_for(served.version)
-        return await asyncio.to_thread(build)
 
-    @router.api_route("/download/", methods=["GET", "HEAD"], include_in_schema=False)
-    async def listing() -> HTMLResponse:
-        page = template_environment().get_template("downloads.html")
-        return HTMLResponse(page.render(files=list((await built())[0].values())))
+async def _built(request: Request) -> tuple[dict[str, DownloadFile], list[Distribution]]:
+    """The served release's files, built off the event loop: a big graph's take seconds."""
+    release = request.app.state.service.served.release
 
-    @router.api_route("/download/{name}", methods=["GET", "HEAD"], summary="Download the dataset")
-    async def download(name: str, request: Request) -> Response:
-        compressed = name.endswith(".gz")
-        file = (await built())[0].get(name[:-3] if compressed else name)
-        if file is None:
-            return error_response(NotFound("no such download; see /download/"))
-        return _serve(file, request, force_gzip=compressed)
+    def build() -> tuple[dict[str, DownloadFile], list[Distribution]]:
+        with _building:
+            return _built_for(release)
+    return await asyncio.to_thread(build)
 
-    @router.api_route("/.well-known/void", methods=["GET", "HEAD"], summary="VoID + DCAT description")
-    async def void(request: Request) -> Response:
-        media = negotiate(request.headers.get("accept"), list(VOID_FORMATS))
-        base = base_url or str(request.base_url).rstrip("/")
-        distributions = (await built())[1]
-        described = await asyncio.to_thread(void_description, served.dataset, base, distributions,
-                                            served.release)
-        body = described.serialize(format=VOID_FORMATS[media], encoding="utf-8")
-        return Response(body, media_type=media, headers={"Vary": "Accept"})
 
-    return router
+@downloads_router.api_route("/download/", methods=["GET", "HEAD"], include_in_schema=False)
+async def listing(request: Request) -> HTMLResponse:
+    page = template_environment().get_template("downloads.html")
+    return HTMLResponse(page.render(files=list((await _built(request))[0].values())))
+
+
+@downloads_router.api_route("/download/{name}", methods=["GET", "HEAD"], summary="Download the dataset")
+async def download(name: str, request: Request) -> Response:
+    compressed = name.endswith(".gz")
+    file = (await _built(request))[0].get(name[:-3] if compressed else name)
+    if file is None:
+        return error_response(NotFound("no such download; see /download/"))
+    return _serve(file, request, force_gzip=compressed)
+
+
+@downloads_router.api_route("/.well-known/void", methods=["GET", "HEAD"],
+                            summary="VoID + DCAT description")
+async def void(request: Request) -> Response:
+    service = request.app.state.service
+    media = negotiate(request.headers.get("accept"), list(VOID_FORMATS))
+    base = service.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    release = service.served.release
+    distributions = (await _built(request))[1]
+    described = await asyncio.to_thread(void_description, release.dataset, base, distributions,
+                                        release)
+    body = described.serialize(format=VOID_FORMATS[media], encoding="utf-8")
+    return Response(body, media_type=media, headers={"Vary": "Accept"})
+
 
 
 def _serve(file: DownloadFile, request: Request, force_gzip: bool) -> Response:
