@@ -14,7 +14,8 @@ import pytest
 import uvicorn
 
 from kzgraph import Settings, create_app, load_dataset
-from kzgraph.web.protocol import HTTP_PROTOCOL
+from kzgraph.cli import SERVER_HTTP
+from kzgraph.web.service import Service
 
 # Everything the tests read lives in the repository (nothing beside it is assumed).
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,12 +52,13 @@ def free_port() -> int:
 class LiveServer:
     """A real uvicorn server in a background thread, serving an app on 127.0.0.1."""
 
-    def __init__(self, app, http=HTTP_PROTOCOL) -> None:
+    def __init__(self, app, **options) -> None:
+        """``options``: more of uvicorn's public options (as ``kzgraph.cli.server_options``)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        # the protocol `kzgraph serve` runs (httptools, with a cap on request heads)
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                http=http)
+        # the HTTP implementation `kzgraph serve` runs, with uvicorn's stock options
+        config = uvicorn.Config(app, **{**SERVER_HTTP, "log_level": "warning", **options,
+                                        "host": "127.0.0.1", "port": self.port})
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -78,7 +80,7 @@ class LiveServer:
 def live_server(dataset) -> Iterator[LiveServer]:
     # Shared by many tests from one client address: per-client limits are tested on their own.
     settings = Settings(port=0, rate_limit_requests=0, rate_limit_query_seconds=0)
-    with LiveServer(create_app(dataset, settings)) as server:
+    with LiveServer(create_app(Service.from_dataset(dataset, settings))) as server:
         yield server
 
 

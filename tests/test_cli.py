@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 from rdflib import Dataset
 
@@ -121,3 +122,72 @@ def test_every_serve_setting_is_explained_in_its_help():
     from kzgraph.cli import SETTING_HELP
 
     assert {f.name for f in fields(Settings)} <= SETTING_HELP.keys()
+
+
+def test_serve_gives_uvicorn_its_public_options_from_the_settings():
+    import uvicorn
+
+    from kzgraph.cli import server_options
+
+    options = server_options(Settings(port=8123, max_connections=7, forwarded_allow_ips="10.0.0.1",
+                                      access_log="text"))
+    assert options == {"host": "127.0.0.1", "port": 8123, "log_level": "info", "access_log": True,
+                       "forwarded_allow_ips": "10.0.0.1", "limit_concurrency": 7,
+                       "http": "h11", "h11_max_incomplete_event_size": 16 * 1024}
+    config = uvicorn.Config(lambda scope, receive, send: None, **options)
+    assert config.limit_concurrency == 7 and config.h11_max_incomplete_event_size == 16384
+
+
+def test_serve_has_no_header_timeout_flag_the_proxy_times_heads():
+    result = kzgraph("serve", "--header-timeout", "3")
+    assert result.returncode == 2 and "unrecognized arguments: --header-timeout" in result.stderr
+
+
+def test_connections_beyond_max_connections_get_503_at_once():
+    """uvicorn's limit_concurrency, as `kzgraph serve` sets it from --max-connections."""
+    import socket
+
+    from kzgraph.cli import server_options
+    from tests.conftest import LiveServer
+
+    async def app(scope, receive, send) -> None:
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+
+    options = {k: v for k, v in server_options(Settings(max_connections=2)).items()
+               if k in ("limit_concurrency", "http", "h11_max_incomplete_event_size")}
+    with LiveServer(app, **options) as server:
+        def status() -> int:
+            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                return int(sock.recv(100).split(b" ", 2)[1])
+        assert status() == 200
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10):  # held open, idle
+            time.sleep(0.2)
+            assert status() == 503
+        time.sleep(0.2)
+        assert status() == 200
+
+
+def test_a_head_that_grows_past_16_kib_is_refused_by_the_server_itself():
+    """h11's cap, as `kzgraph serve` configures it: an endless head is not buffered."""
+    import socket
+
+    from tests.conftest import LiveServer
+
+    async def app(scope, receive, send) -> None:
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+
+    with LiveServer(app) as server, socket.create_connection(("127.0.0.1", server.port),
+                                                             timeout=10) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX: ")
+        try:
+            for _ in range(64):  # 1 MiB of one header line, in pieces, never ended
+                sock.sendall(b"y" * 16384)
+                time.sleep(0.005)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before the client finished
+        assert sock.recv(100).startswith(b"HTTP/1.1 400")

@@ -21,7 +21,7 @@ from kzgraph.query.pool import WorkerPool
 from kzgraph.query.worker import Job, StoreFiles
 from kzgraph.export import FORMATS, export
 from kzgraph.store import StoreCache, digest_of, open_dataset
-from kzgraph.web.state import Release
+from kzgraph.release import Release
 
 KAZCOSMOS = KZ["KazCosmos"]
 

@@ -17,6 +17,7 @@ import pytest
 from rdflib import Graph, URIRef
 
 from kzgraph import Settings, create_app, load_examples, paths
+from kzgraph.web.service import Service
 from kzgraph.errors import StoreError
 from kzgraph.publish import PublishOptions, publish
 from tests.conftest import LiveServer
@@ -63,7 +64,8 @@ def published(dataset, virtuoso):
 
 @pytest.fixture(scope="module")
 def backend(dataset, published):
-    app = create_app(dataset, Settings(port=0, backend=published.query_url, query_timeout=20))
+    app = create_app(Service.from_dataset(
+        dataset, Settings(port=0, backend=published.query_url, query_timeout=20)))
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=60) as http:
         yield http
 
@@ -71,7 +73,8 @@ def backend(dataset, published):
 @pytest.fixture(scope="module")
 def impatient(dataset, published):
     """The same with a 1-second query timeout."""
-    app = create_app(dataset, Settings(port=0, backend=published.query_url, query_timeout=1))
+    app = create_app(Service.from_dataset(
+        dataset, Settings(port=0, backend=published.query_url, query_timeout=1)))
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
         yield http
 
@@ -263,7 +266,8 @@ def test_virtuosos_own_time_limit_is_an_http_500_so_a_502(dataset):
     with VirtuosoServer(sparql="MaxQueryExecutionTime = 1") as server:
         direct = httpx.post(server.query_url, data={"query": CROSS_JOIN}, headers=JSON, timeout=60)
         assert direct.status_code == 500 and "SR171: Transaction timed out" in direct.text
-        app = create_app(dataset, Settings(port=0, backend=server.query_url, query_timeout=30))
+        app = create_app(Service.from_dataset(
+            dataset, Settings(port=0, backend=server.query_url, query_timeout=30)))
         with LiveServer(app) as live:
             response = httpx.post(f"{live.url}/sparql", data={"query": CROSS_JOIN}, headers=JSON,
                                   timeout=60)
@@ -273,7 +277,8 @@ def test_virtuosos_own_time_limit_is_an_http_500_so_a_502(dataset):
 
 def test_a_backend_that_dies_mid_answer_is_a_502_then_503(dataset):
     with VirtuosoServer() as server:
-        app = create_app(dataset, Settings(port=0, backend=server.query_url, query_timeout=30))
+        app = create_app(Service.from_dataset(
+            dataset, Settings(port=0, backend=server.query_url, query_timeout=30)))
         with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=60) as http:
             assert ask(http, "SELECT (1 AS ?one) WHERE {}") == [("1",)]
             killer = threading.Timer(1.5, lambda: os.kill(server.process.pid, signal.SIGKILL))

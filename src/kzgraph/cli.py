@@ -15,6 +15,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from kzgraph.atomic import write_atomically
 from kzgraph.config import Settings
@@ -39,6 +40,9 @@ from kzgraph.wikidata.reconcile import verify_register
 from kzgraph.wikidata.snapshot import Snapshot, load_snapshot
 
 __all__ = ["main"]
+
+# What ArgumentParser.add_subparsers returns (its class is not public).
+Subcommands = Any
 
 def main(argv: Sequence[str] | None = None) -> int:
     # rdflib logs a warning with a traceback for each ill-typed literal ("2007-0324"^^xsd:date);
@@ -80,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_serve(commands: argparse._SubParsersAction) -> None:
+def _add_serve(commands: Subcommands) -> None:
     serve = commands.add_parser(
         "serve", help="serve the graph: SPARQL endpoint and query UI at /sparql, pages at /",
         description="Serve the embedded graph (ontology + data, all named graphs) over HTTP. "
@@ -136,9 +140,6 @@ SETTING_HELP = {
                    "0: off",
     "max_connections": "connections served at once; beyond that 503 at once (bounds what slow "
                        "or idle clients can hold)",
-    "header_timeout": "seconds a connection has to send each request's head (request line and "
-                      "headers), from its start or the connection's; then 408 and the connection "
-                      "closes; 0: no limit",
     "query_store": "memory: each query worker loads the data in memory (fastest joins); disk: "
                    "workers read the shared on-disk store (least memory, for big graphs)",
     "store_cache": "directory of the Oxigraph stores built from the data files, by their hash: "
@@ -153,7 +154,7 @@ def _show_default(value: object) -> str:
     return str(value) or "none"
 
 
-def _add_validate(commands: argparse._SubParsersAction) -> None:
+def _add_validate(commands: Subcommands) -> None:
     check = commands.add_parser(
         "validate", help="check data files against the SHACL shapes",
         description="Validate data files (default: the embedded data/*.trig) against shapes/ with "
@@ -165,7 +166,7 @@ def _add_validate(commands: argparse._SubParsersAction) -> None:
     check.set_defaults(run=run_validate)
 
 
-def _add_export(commands: argparse._SubParsersAction) -> None:
+def _add_export(commands: Subcommands) -> None:
     out = commands.add_parser(
         "export", help="write the dataset in an RDF format",
         description="Write the dataset. turtle and ntriples merge all graphs into one; "
@@ -179,7 +180,7 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
     out.set_defaults(run=run_export)
 
 
-def _add_publish(commands: argparse._SubParsersAction) -> None:
+def _add_publish(commands: Subcommands) -> None:
     out = commands.add_parser(
         "publish", help="upload every graph into a triplestore (SPARQL Graph Store Protocol)",
         description="PUT every named graph and the default graph into the Graph Store at --to "
@@ -238,29 +239,59 @@ def _publishable(settings: Settings, data: Sequence[str] | None):
 def run_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from kzgraph.store import StoreCache
     from kzgraph.web import create_app
-    from kzgraph.web.protocol import http_protocol
-    from kzgraph.web.state import Release
 
     overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(Settings)}
     overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}
     settings = Settings.from_env(**overrides)
+    app = create_app(served_service(settings, args.paths or None))
+    # What was loaded lives as long as the server: keep the collector from rescanning its
+    # objects on every few requests (it cost ~10 ms per request at 100k quads in rdflib).
+    gc.collect()
+    gc.freeze()
+    configure_access_log(settings.access_log)
+    print(f"kzgraph: serving {settings.base_url}/ (SPARQL endpoint and query UI at "
+          f"{settings.base_url}/sparql)")
+    uvicorn.run(app, **server_options(settings))
 
-    def sources() -> list[Path]:  # asked again on each check: a first commit changes them
-        return [*served_files(settings.data_directory, args.paths or None), *paths.ontology_files()]
+
+def server_options(settings: Settings) -> dict:
+    """uvicorn's public options for ``settings`` (docs/performance-http.md: which limit is
+    enforced by the server and which by the proxy in front)."""
+    return {"host": settings.host, "port": settings.port, "log_level": "info",
+            "access_log": settings.access_log == "text",
+            "forwarded_allow_ips": settings.forwarded_allow_ips,
+            "limit_concurrency": settings.max_connections, **SERVER_HTTP}
+
+
+# h11, the one uvicorn HTTP implementation with a public cap on request heads: a head still
+# incomplete past 16 KiB is refused (400) and its connection closed, so a client cannot make the
+# server buffer an endless head. httptools (faster, docs/performance-http.md) has no cap. Neither
+# limits the time a head takes: the proxy in front (deploy/nginx/kzgraph.conf) does.
+MAX_HEAD_BYTES = 16 * 1024
+SERVER_HTTP = {"http": "h11", "h11_max_incomplete_event_size": MAX_HEAD_BYTES}
+
+
+def served_service(settings: Settings, data: Sequence[Path] | None):
+    """The service of the served files: their store (built by Oxigraph or found in the cache),
+    watched for changes; the cache keeps only the entries in service."""
+    from kzgraph.release import Release
+    from kzgraph.store import StoreCache
+    from kzgraph.web.service import Service
 
     cache = StoreCache(settings.store_cache or None)
     in_memory = settings.query_store == "memory"
 
+    def sources() -> list[Path]:  # asked again on each check: a first commit changes them
+        return [*served_files(settings.data_directory, data), *paths.ontology_files()]
+
     def rebuild(starting: bool = False) -> Release:
-        """The served files' release: their store, built by Oxigraph or found in the cache."""
-        return Release.of_store(build_served(settings.data_directory, args.paths or None, cache,
-                                             starting), in_memory)
+        return Release.of_store(build_served(settings.data_directory, data, cache, starting),
+                                in_memory)
 
     release = rebuild(starting=True)
     cache.prune(keep={release.entry.path})
-    app = create_app(release, settings, sources=sources, rebuild=rebuild)
+    service = Service.build(release, settings, sources=sources, rebuild=rebuild)
     in_service = [release.entry.path]  # the served release's entry, and the one it replaced
 
     def prune_replaced(source: str, new: Release | None) -> None:
@@ -271,20 +302,8 @@ def run_serve(args: argparse.Namespace) -> None:
             in_service[:] = [*in_service[-1:], *([new.entry.path] if new.entry else [])]
             cache.keep_only(set(in_service))
 
-    app.state.releases.listeners.append(prune_replaced)
-    # What was loaded lives as long as the server: keep the collector from rescanning its
-    # objects on every few requests (it cost ~10 ms per request at 100k quads in rdflib).
-    gc.collect()
-    gc.freeze()
-    configure_access_log(settings.access_log)
-    print(f"kzgraph: serving {settings.base_url}/ (SPARQL endpoint and query UI at "
-          f"{settings.base_url}/sparql)")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
-                access_log=settings.access_log == "text",
-                forwarded_allow_ips=settings.forwarded_allow_ips,
-                limit_concurrency=settings.max_connections,
-                # httptools (faster than h11), with h11's 16 KiB cap on request heads kept
-                http=http_protocol(settings.header_timeout))
+    service.releases.listeners.append(prune_replaced)
+    return service
 
 
 def configure_access_log(kind: str) -> None:
@@ -341,7 +360,7 @@ WIKIDATA_SETTING_HELP = {
 }
 
 
-def _add_wikidata(commands: argparse._SubParsersAction) -> None:
+def _add_wikidata(commands: Subcommands) -> None:
     group = commands.add_parser(
         "wikidata", help="reconcile, verify, diff with Wikidata; QuickStatements",
         description="Work with Wikidata. Service options can also be set by environment "
@@ -379,7 +398,7 @@ def _add_wikidata(commands: argparse._SubParsersAction) -> None:
             action.add_argument("--json", action="store_true", help="JSON instead of a table")
 
 
-def _wikidata_parser(sub: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
+def _wikidata_parser(sub: Subcommands, name: str, text: str) -> argparse.ArgumentParser:
     action = sub.add_parser(name, help=text, description=text)
     action.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                         help="TriG/Turtle data files instead of the embedded data")

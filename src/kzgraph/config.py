@@ -17,7 +17,7 @@ __all__ = ["Settings", "WIKIDATA_QUERY_SERVICE"]
 
 _ENV_PREFIX = "KZGRAPH_"
 _ZERO_MEANS_OFF = {"reload_interval", "rate_limit_requests", "rate_limit_query_seconds",
-                   "cache_bytes", "header_timeout"}
+                   "cache_bytes"}
 ACCESS_LOGS = ("json", "text", "off")
 READINESS = ("validate", "loaded")
 QUERY_STORES = ("memory", "disk")
@@ -51,7 +51,6 @@ class Settings:
     readiness: str = "validate"        # /ready once the data conforms (validate) or is loaded
     cache_bytes: int = 64_000_000      # query answers kept per release; 0: off
     max_connections: int = 1000        # open connections at once; beyond that 503 (uvicorn)
-    header_timeout: float = 10.0       # seconds to send a request's head; then 408, closed
     query_store: str = "memory"        # workers load the data in memory, or read the disk store
     store_cache: str = ""              # built stores, by data hash; default ~/.cache/kzgraph
 

@@ -33,7 +33,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
-from oxrdflib._converter import from_ox, from_ox_graph_name, to_ox, to_ox_quad_pattern
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
@@ -43,6 +42,7 @@ from kzgraph.errors import DataFileNotFound, DataSyntaxError, StoreCacheError
 from kzgraph.memory import give_back_memory
 from kzgraph.namespaces import KZO, ONTOLOGY_GRAPH, PREFIXES
 from kzgraph.query.union import materialize_union
+from kzgraph.terms import graph_named, oxigraph_pattern, oxigraph_term, rdflib_term
 
 __all__ = ["BuiltStore", "StoreCache", "UnionStore", "default_cache_dir", "digest_of", "graph_sizes",
            "materialize_union", "open_dataset", "oxigraph_format", "parse_into", "source_key"]
@@ -338,6 +338,7 @@ class UnionStore(OxigraphStore):
     def __init__(self, store: ox.Store, triples: int, union_copied: bool, nquads: Path) -> None:
         """``nquads``: the file of the store's quads as parsed (faster to read whole)."""
         super().__init__(store=store)
+        self.oxigraph = store  # read directly where rdflib's Store API has no call for it
         self._triples = triples
         self._union_copied = union_copied
         self._nquads = nquads
@@ -352,29 +353,29 @@ class UnionStore(OxigraphStore):
             return iter(())  # the default graph holds only the union's copy
         if context is not None or not self._union_copied:
             return super().triples(triple_pattern, context)
-        s, p, o, _ = to_ox_quad_pattern(triple_pattern, None)
-        return (((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)), self._graphs_of(q))
-                for q in self._inner.quads_for_pattern(s, p, o, ox.DefaultGraph()))
+        s, p, o, _ = oxigraph_pattern(triple_pattern, None)
+        return (((rdflib_term(q.subject), rdflib_term(q.predicate), rdflib_term(q.object)), self._graphs_of(q))
+                for q in self.oxigraph.quads_for_pattern(s, p, o, ox.DefaultGraph()))
 
     def _graphs_of(self, quad: ox.Quad) -> Iterator[Graph]:
-        for holder in self._inner.quads_for_pattern(quad.subject, quad.predicate, quad.object):
+        for holder in self.oxigraph.quads_for_pattern(quad.subject, quad.predicate, quad.object):
             if not isinstance(holder.graph_name, ox.DefaultGraph):
-                yield from_ox_graph_name(holder.graph_name, self)
+                yield graph_named(holder.graph_name, self)
 
     def __len__(self, context=None) -> int:
         if context is None:
             return self._triples
         if context.identifier == DATASET_DEFAULT_GRAPH_ID and self._union_copied:
             return 0
-        return int(next(iter(self._inner.query(
+        return int(next(iter(self.oxigraph.query(
             "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
-            default_graph=to_ox(context.identifier))))[0].value)
+            default_graph=oxigraph_term(context.identifier))))[0].value)
 
     def contexts(self, triple=None) -> Iterator[Graph]:
         if triple is None:
-            return (from_ox_graph_name(g, self) for g in self._inner.named_graphs())
-        return (from_ox_graph_name(q.graph_name, self)
-                for q in self._inner.quads_for_pattern(*to_ox_quad_pattern(triple))
+            return (graph_named(g, self) for g in self.oxigraph.named_graphs())
+        return (graph_named(q.graph_name, self)
+                for q in self.oxigraph.quads_for_pattern(*oxigraph_pattern(triple))
                 if not isinstance(q.graph_name, ox.DefaultGraph))
 
     def add(self, triple, context, quoted=False) -> None:
@@ -395,7 +396,7 @@ class UnionStore(OxigraphStore):
     def union_triples(self) -> Iterator[ox.Triple]:
         """Each triple of the union once."""
         if self._union_copied:
-            return (q.triple for q in self._inner.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+            return (q.triple for q in self.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph()))
         return (q.triple for q in self.data_quads())
 
     def data_quads(self) -> Iterator[ox.Quad]:
@@ -423,8 +424,8 @@ def graph_sizes(dataset: Dataset) -> dict[URIRef, int]:
     store holds it (a count per graph is a query each, and big data has ~10^5 graphs)."""
     store = dataset.store
     if isinstance(store, UnionStore):
-        rows = store._inner.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-        return {from_ox(row[0]): int(row[1].value) for row in rows if isinstance(row[0], ox.NamedNode)}
+        rows = store.oxigraph.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        return {rdflib_term(row[0]): int(row[1].value) for row in rows if isinstance(row[0], ox.NamedNode)}
     sizes = {g.identifier: len(g) for g in dataset.graphs() if isinstance(g.identifier, URIRef)
              and g.identifier != DATASET_DEFAULT_GRAPH_ID}
     return {name: size for name, size in sizes.items() if size}

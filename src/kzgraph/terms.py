@@ -1,5 +1,10 @@
 """RDF terms and quads between rdflib and pyoxigraph, through both libraries' public constructors.
 
+Two readers of Oxigraph's literals: :func:`from_ox_term` gives an ``xsd:string`` literal as rdflib
+parses one from a file (plain), for what is compared with parsed files (validation, commits);
+:func:`rdflib_term` keeps the datatype Oxigraph gives every literal, as the served store answers
+rdflib's Store API (``kzgraph.store.UnionStore``).
+
 Curators' writes run on Oxigraph while validation and the committed file read rdflib terms; this
 is the one place that maps one to the other. Oxigraph keeps a typed literal of a type it knows by
 its value and gives it back in canonical form (``"01"^^xsd:integer`` as ``"1"``, a dateTime's
@@ -14,9 +19,12 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import XSD
+from rdflib.store import Store
+from rdflib.term import Node
 
-__all__ = ["canonical_literal", "from_ox_quad", "from_ox_term", "same_in_graph", "to_ox_graph",
-           "to_ox_quads", "to_ox_term"]
+__all__ = ["canonical_literal", "from_ox_quad", "from_ox_term", "graph_named", "oxigraph_pattern",
+           "oxigraph_term", "rdflib_term", "same_in_graph", "to_ox_graph", "to_ox_quads",
+           "to_ox_term"]
 
 _XSD_STRING = str(XSD.string)
 
@@ -84,3 +92,30 @@ def same_in_graph(graph: Graph, subject, predicate, literal: ox.Literal) -> list
     """The objects of (subject, predicate) in ``graph`` that Oxigraph holds as ``literal``."""
     return [o for o in graph.objects(subject, predicate)
             if isinstance(o, Literal) and canonical_literal(o) == literal]
+
+
+def oxigraph_term(term: Node | Graph | None):
+    """Oxigraph's form of an rdflib term, graph (by its name) or wildcard (None), for patterns."""
+    if term is None:
+        return None
+    return to_ox_graph(term) if isinstance(term, Graph) or term == DATASET_DEFAULT_GRAPH_ID \
+        else to_ox_term(term)
+
+
+def oxigraph_pattern(triple: tuple, context: Graph | None = None) -> tuple:
+    """An rdflib (s, p, o) pattern in a graph (None: any) as Oxigraph's quad pattern."""
+    s, p, o = triple
+    return oxigraph_term(s), oxigraph_term(p), oxigraph_term(o), oxigraph_term(context)
+
+
+def rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+    """An Oxigraph term as the served store gives it to rdflib: a literal keeps its datatype."""
+    if isinstance(term, ox.Literal) and not term.language:
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    return from_ox_term(term)
+
+
+def graph_named(name: ox.NamedNode | ox.BlankNode | ox.DefaultGraph, store: Store) -> Graph:
+    """rdflib's graph over ``store`` for an Oxigraph graph name."""
+    identifier = DATASET_DEFAULT_GRAPH_ID if isinstance(name, ox.DefaultGraph) else from_ox_term(name)
+    return Graph(store=store, identifier=identifier)

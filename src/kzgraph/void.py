@@ -15,7 +15,7 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, XSD
 from kzgraph.namespaces import KZO, SRC
 
 if TYPE_CHECKING:
-    from kzgraph.web.state import Release
+    from kzgraph.release import Release
 
 __all__ = ["Distribution", "download_catalogue", "versioned_path", "void_description"]
 

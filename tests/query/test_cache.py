@@ -3,6 +3,7 @@
 import httpx
 
 from kzgraph import Settings, create_app, load_dataset
+from kzgraph.web.service import Service
 from kzgraph.query.cache import ResultCache, etag_of
 
 from ..conftest import LiveServer
@@ -32,7 +33,7 @@ def test_an_answer_too_big_for_the_cache_is_not_kept():
 def test_repeated_queries_come_from_the_cache_with_an_etag_and_304(dataset):
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     settings = Settings(query_workers=1, rate_limit_requests=0, access_log="off")
-    with LiveServer(create_app(dataset, settings, examples=[])) as server, \
+    with LiveServer(create_app(Service.from_dataset(dataset, settings, examples=[]))) as server, \
             httpx.Client(base_url=server.url, timeout=30) as client:
         first = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
         again = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
@@ -57,7 +58,7 @@ def test_a_new_release_is_a_new_key(tmp_path):
     token = "cache-test-token-0123456789"
     settings = Settings(query_workers=1, rate_limit_requests=0, access_log="off",
                         data_dir=str(tmp_path))
-    app = create_app(load_dataset(), settings, examples=[], curator_tokens={token: "alice"})
+    app = create_app(Service.from_dataset(load_dataset(), settings, examples=[], curator_tokens={token: "alice"}))
     query = ("SELECT ?c WHERE { <https://w3id.org/kzgraph/resource/KazCosmos> "
              "<http://www.w3.org/2000/01/rdf-schema#comment> ?c }")
     csv = {"Accept": "text/csv"}

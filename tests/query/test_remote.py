@@ -14,6 +14,7 @@ import pytest
 from rdflib import Graph
 
 from kzgraph import Settings, create_app, load_examples, paths
+from kzgraph.web.service import Service
 from kzgraph.errors import UsageError
 from kzgraph.examples import load_wikidata_examples
 from kzgraph.publish import PublishOptions, publish
@@ -55,7 +56,7 @@ def store(request, dataset):
 @pytest.fixture(scope="module")
 def backend(dataset, store):
     """kzgraph serving with its queries running on the real store."""
-    app = create_app(dataset, Settings(port=0, backend=store[1].query_url))
+    app = create_app(Service.from_dataset(dataset, Settings(port=0, backend=store[1].query_url)))
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
         yield http
 
@@ -71,9 +72,9 @@ def scripted(dataset, stand_in):
     """kzgraph in front of the stand-in: one connection, one waiting query, 1 s, 50 kB, a token."""
     with pytest.MonkeyPatch.context() as patch:  # credentials are read when the app is built
         patch.setenv("KZGRAPH_BACKEND_TOKEN", "backend-s3cret")
-        app = create_app(dataset, Settings(port=0, backend=stand_in.sparql_url, query_timeout=1,
+        app = create_app(Service.from_dataset(dataset, Settings(port=0, backend=stand_in.sparql_url, query_timeout=1,
                                            query_workers=1, max_waiting=1,
-                                           max_result_bytes=50_000))
+                                           max_result_bytes=50_000)))
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
         yield http
 
@@ -259,7 +260,7 @@ def test_a_full_queue_answers_503_at_once(scripted, fresh):
 
 def test_an_unreachable_backend_is_a_503(dataset):
     closed = f"http://127.0.0.1:{free_port()}/query"
-    with LiveServer(create_app(dataset, Settings(port=0, backend=closed))) as server:
+    with LiveServer(create_app(Service.from_dataset(dataset, Settings(port=0, backend=closed)))) as server:
         response = httpx.get(f"{server.url}/sparql", params={"query": "ASK {}"}, headers=JSON, timeout=30)
         health = httpx.get(f"{server.url}/health", timeout=10)
     assert (response.status_code, response.json()["error"]) == (503, "backend_unavailable")
@@ -269,11 +270,11 @@ def test_an_unreachable_backend_is_a_503(dataset):
 
 def test_backend_settings_are_checked(dataset, tmp_path):
     with pytest.raises(UsageError, match="must not carry credentials"):
-        create_app(dataset, Settings(port=0, backend="http://user:pw@127.0.0.1:1/sparql"))
+        create_app(Service.from_dataset(dataset, Settings(port=0, backend="http://user:pw@127.0.0.1:1/sparql")))
     with pytest.raises(UsageError, match="not available with --backend"):
-        create_app(dataset, Settings(port=0, backend="http://127.0.0.1:1/sparql",
+        create_app(Service.from_dataset(dataset, Settings(port=0, backend="http://127.0.0.1:1/sparql",
                                      data_dir=str(tmp_path)),
-                   curator_tokens={"a-curator-token-long-enough": "curator"})
+                   curator_tokens={"a-curator-token-long-enough": "curator"}))
 
 
 def test_each_engine_format_asks_the_backend_for_its_first_listed_media_type():

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from kzgraph import Settings, create_app
+from kzgraph.web.service import Service
 
 from ..conftest import LiveServer
 
@@ -21,7 +22,7 @@ def chain(operator: str, terms: int) -> str:
 def server(dataset):
     settings = Settings(query_workers=1, query_timeout=8, rate_limit_requests=0,
                         rate_limit_query_seconds=0, access_log="off", cache_bytes=0)
-    with LiveServer(create_app(dataset, settings, examples=[])) as running, \
+    with LiveServer(create_app(Service.from_dataset(dataset, settings, examples=[]))) as running, \
             httpx.Client(base_url=running.url, timeout=60) as client:
         yield client
 

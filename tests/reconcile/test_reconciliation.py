@@ -19,7 +19,7 @@ from kzgraph.search import SearchIndex
 from kzgraph.validation import load_shapes
 from kzgraph.web.errors import install_error_handlers
 from kzgraph.web.reconcile import reconcile_router
-from kzgraph.web.state import Served
+from kzgraph.release import Served
 from kzgraph.wikidata.reconcile import MARGIN, THRESHOLD, proposed
 
 from ..conftest import LiveServer

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from kzgraph import Settings, create_app
+from kzgraph.web.service import Service
 
 from ..conftest import LiveServer
 from ..web.test_sparql_safety import Listener
@@ -32,7 +33,7 @@ def public_settings(**overrides) -> Settings:
 
 def public_app(dataset, **overrides):
     """The app as deployed publicly: no curator token, so every write is refused."""
-    return create_app(dataset, public_settings(**overrides), examples=[], curator_tokens={})
+    return create_app(Service.from_dataset(dataset, public_settings(**overrides), examples=[], curator_tokens={}))
 
 
 @pytest.fixture(scope="session")

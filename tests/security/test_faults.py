@@ -22,7 +22,7 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 def pool_server(dataset):
     app = public_app(dataset, query_timeout=8.0, query_workers=2)
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=60) as client:
-        yield app.state.pool, client
+        yield app.state.service.pool, client
 
 
 def worker_pids(pool) -> set[int]:

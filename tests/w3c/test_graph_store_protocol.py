@@ -17,6 +17,7 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from kzgraph import Settings, create_app
+from kzgraph.web.service import Service
 from kzgraph.curation import Curator, DatasetFile
 
 from ..conftest import W3C, LiveServer
@@ -36,8 +37,8 @@ def store(tmp_path_factory):
     curator = Curator(dataset, DatasetFile(tmp_path_factory.mktemp("gsp")), Graph(),
                       named_graphs_only=False)
     settings = Settings(query_workers=1, rate_limit_requests=0, access_log="off")
-    app = create_app(dataset, settings, examples=[], curator=curator,
-                     curator_tokens={TOKEN: "w3c"})
+    app = create_app(Service.from_dataset(dataset, settings, examples=[], curator=curator,
+                     curator_tokens={TOKEN: "w3c"}))
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as client:
         state = {"client": client, "host": f"127.0.0.1:{server.port}", "newpath": None}
         # The manifest deletes person/2.ttl without creating it: it assumes it in the store.

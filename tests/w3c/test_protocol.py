@@ -17,6 +17,7 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 
 from kzgraph import Settings, create_app
+from kzgraph.web.service import Service
 from kzgraph.curation import Curator, DatasetFile
 
 from ..conftest import W3C, LiveServer
@@ -45,7 +46,7 @@ TOKEN = "w3c-curator-token-0123456789"
 
 @pytest.fixture(scope="module")
 def w3c_server():
-    with LiveServer(create_app(protocol_dataset(), Settings(), examples=[])) as server:
+    with LiveServer(create_app(Service.from_dataset(protocol_dataset(), Settings(), examples=[]))) as server:
         yield server
 
 
@@ -58,8 +59,8 @@ def curated_server(tmp_path_factory):
     curator = Curator(dataset, DatasetFile(tmp_path_factory.mktemp("w3c")), Graph(),
                       named_graphs_only=False)
     settings = Settings(query_workers=1, rate_limit_requests=0, access_log="off")
-    app = create_app(dataset, settings, examples=[], curator=curator,
-                     curator_tokens={TOKEN: "w3c"})
+    app = create_app(Service.from_dataset(dataset, settings, examples=[], curator=curator,
+                     curator_tokens={TOKEN: "w3c"}))
     with LiveServer(app) as server:
         yield server
 

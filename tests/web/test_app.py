@@ -93,11 +93,12 @@ def test_public_url_names_the_service_behind_a_proxy(dataset):
     from rdflib import Graph, URIRef
 
     from kzgraph import Settings, create_app
+    from kzgraph.web.service import Service
 
     from ..conftest import LiveServer
 
     public = "https://kzgraph.example.org"
-    with LiveServer(create_app(dataset, Settings(public_url=public + "/"), examples=[])) as running, \
+    with LiveServer(create_app(Service.from_dataset(dataset, Settings(public_url=public + "/"), examples=[]))) as running, \
             httpx.Client(base_url=running.url, timeout=30) as http:
         description = http.get("/sparql", headers={"Accept": "text/turtle"}).text
         void = Graph().parse(data=http.get("/.well-known/void", headers={"Accept": "text/turtle"}).content,

@@ -14,10 +14,11 @@ import pyoxigraph as ox
 import pytest
 
 from kzgraph import Settings, create_app
+from kzgraph.web.service import Service
 from kzgraph.store import StoreCache, open_dataset
 from kzgraph.web.downloads import build_files
 from kzgraph.web.pages import HOME_LIST_LIMIT
-from kzgraph.web.state import Release
+from kzgraph.release import Release
 from tests.conftest import LiveServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -33,7 +34,7 @@ def big(tmp_path_factory):
     data.write_text(generate(20_000), encoding="utf-8")
     built = StoreCache(folder / "cache").get([data])
     settings = Settings(port=0, rate_limit_requests=0, rate_limit_query_seconds=0, readiness="loaded")
-    with LiveServer(create_app(Release.of_store(built), settings, examples=[])) as server, \
+    with LiveServer(create_app(Service.from_dataset(Release.of_store(built), settings, examples=[]))) as server, \
             httpx.Client(base_url=server.url, timeout=60, follow_redirects=True) as client:
         yield built, client
 

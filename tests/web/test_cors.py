@@ -1,69 +1,40 @@
-"""kzgraph's CORS layer answers exactly as Starlette's CORSMiddleware, with or without Origin."""
+"""CORS through the live server: Starlette's CORSMiddleware, as configured by ``create_app``."""
 
 from __future__ import annotations
 
-import asyncio
+import httpx
 
-import pytest
-from starlette.middleware.cors import CORSMiddleware
-
-from kzgraph.web.cors import Cors, with_vary_origin
-
-SETTINGS = [
-    {"allow_origins": ["*"]},
-    {"allow_origins": ["https://example.org"]},
-]
-REQUEST_HEADERS = [
-    [],
-    [(b"accept", b"text/csv")],
-    [(b"origin", b"https://example.org")],
-    [(b"origin", b"https://elsewhere.example")],
-    [(b"origin", b"https://example.org"), (b"access-control-request-method", b"POST")],
-]
-RESPONSE_HEADERS = [
-    None,  # the app sends no headers at all
-    [],
-    [(b"content-type", b"text/csv")],
-    [(b"vary", b"Accept"), (b"etag", b'"x"')],
-    [(b"vary", b"Accept"), (b"content-type", b"text/csv"), (b"vary", b"Cookie")],
-    [(b"Vary", b"Accept")],  # not lowercase: Starlette does not see it as Vary either
-]
+ASK = {"query": "ASK { ?s ?p ?o }"}
+JSON = "application/sparql-results+json"
 
 
-def answer(middleware_class, settings: dict, method: str, request_headers, response_headers) -> list:
-    async def app(scope, receive, send) -> None:
-        start = {"type": "http.response.start", "status": 200}
-        if response_headers is not None:
-            start["headers"] = list(response_headers)
-        await send(start)
-        await send({"type": "http.response.body", "body": b"answer"})
-
-    middleware = middleware_class(app, allow_credentials=False, allow_headers=["Accept"],
-                                  allow_methods=["GET", "POST", "HEAD", "OPTIONS"], max_age=60,
-                                  **settings)
-    sent: list[dict] = []
-
-    async def send(message) -> None:
-        sent.append(message)
-
-    async def receive() -> dict:
-        return {"type": "http.request", "body": b"", "more_body": False}
-    scope = {"type": "http", "method": method, "path": "/sparql", "headers": list(request_headers)}
-    asyncio.run(middleware(scope, receive, send))
-    return sent
+def test_a_page_on_another_origin_may_read_query_answers(client: httpx.Client):
+    response = client.get("/sparql", params=ASK,
+                          headers={"Accept": JSON, "Origin": "https://example.org"})
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in response.headers
 
 
-@pytest.mark.parametrize("settings", SETTINGS)
-@pytest.mark.parametrize("method", ["GET", "OPTIONS"])
-@pytest.mark.parametrize("request_headers", REQUEST_HEADERS)
-@pytest.mark.parametrize("response_headers", RESPONSE_HEADERS)
-def test_every_answer_is_starlettes(settings, method, request_headers, response_headers):
-    assert (answer(Cors, settings, method, request_headers, response_headers)
-            == answer(CORSMiddleware, settings, method, request_headers, response_headers))
+def test_answers_vary_on_origin_and_accept_with_or_without_an_origin(client: httpx.Client):
+    """A cache in front (deploy/nginx) keys on Origin: every answer says it varies on it."""
+    for headers in ({"Accept": JSON}, {"Accept": JSON, "Origin": "https://example.org"}):
+        vary = {part.strip().lower() for part in client.get(
+            "/sparql", params=ASK, headers=headers).headers["vary"].split(",")}
+        assert {"accept", "origin"} <= vary
 
 
-def test_origin_is_added_to_vary_in_the_first_varys_place():
-    headers = [(b"a", b"1"), (b"vary", b"Accept"), (b"b", b"2"), (b"vary", b"Cookie")]
-    assert with_vary_origin(headers) == [(b"a", b"1"), (b"vary", b"Accept, Cookie, Origin"),
-                                         (b"b", b"2")]
-    assert with_vary_origin([]) == [(b"vary", b"Origin")]
+def test_a_preflight_for_a_post_is_allowed_and_kept_an_hour(client: httpx.Client):
+    response = client.options("/sparql", headers={
+        "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "Content-Type"})
+    assert response.status_code == 200
+    assert "POST" in response.headers["access-control-allow-methods"]
+    assert "content-type" in response.headers["access-control-allow-headers"].lower()
+    assert response.headers["access-control-max-age"] == "3600"
+
+
+def test_a_preflight_for_a_method_not_offered_is_refused(client: httpx.Client):
+    response = client.options("/sparql", headers={
+        "Origin": "https://example.org", "Access-Control-Request-Method": "DELETE"})
+    assert response.status_code == 400

@@ -299,11 +299,12 @@ def test_a_new_release_moves_every_versioned_url_and_the_old_one_is_404(dataset)
     from rdflib import Dataset
 
     from kzgraph import Settings, create_app
+    from kzgraph.web.service import Service
 
     from ..conftest import LiveServer
 
     settings = Settings(port=0, rate_limit_requests=0, rate_limit_query_seconds=0, readiness="loaded")
-    app = create_app(dataset, settings, examples=[])
+    app = create_app(Service.from_dataset(dataset, settings, examples=[]))
     with LiveServer(app) as running, httpx.Client(base_url=running.url, timeout=30) as client:
         old = release_version(client)
         assert client.get(f"/download/{old}/kazcosmos.nq").status_code == 200
@@ -312,7 +313,7 @@ def test_a_new_release_moves_every_versioned_url_and_the_old_one_is_404(dataset)
         changed.graph(URIRef("urn:kzgraph:test-release")).add(
             (URIRef("https://w3id.org/kzgraph/resource/KazCosmos"), URIRef("urn:kzgraph:test#note"),
              Literal("a second release")))
-        app.state.served.replace(changed)
+        app.state.service.served.replace(changed)
         new = release_version(client)
         assert new != old and the_dataset(client)["version"] == new
         pinned = client.get(f"/download/{new}/kazcosmos.nq")

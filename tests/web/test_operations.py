@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rdflib import Graph, Literal, URIRef
 
 from kzgraph import Settings, create_app, load_dataset, paths
+from kzgraph.web.service import Service
 from kzgraph.namespaces import KZ, KZG
 
 from ..conftest import LiveServer
@@ -28,7 +29,7 @@ CSV = {"Accept": "text/csv"}
 def serve(dataset=None, **settings) -> LiveServer:
     options = {"query_workers": 1, "rate_limit_requests": 0, "rate_limit_query_seconds": 0,
                **settings}
-    return LiveServer(create_app(dataset or load_dataset(), Settings(**options), examples=[]))
+    return LiveServer(create_app(Service.from_dataset(dataset or load_dataset(), Settings(**options), examples=[])))
 
 
 def metrics(client: httpx.Client) -> dict[tuple[str, tuple], float]:
@@ -165,9 +166,9 @@ def data_copy(tmp_path):
 
 def test_changed_data_files_are_swapped_in_while_readers_keep_reading(data_copy):
     files = lambda: sorted(data_copy.glob("*.trig"))  # noqa: E731
-    app = create_app(load_dataset(files()), Settings(query_workers=2, reload_interval=0.2,
+    app = create_app(Service.from_dataset(load_dataset(files()), Settings(query_workers=2, reload_interval=0.2,
                                                      rate_limit_requests=0), examples=[],
-                     sources=files)
+                     sources=files))
     errors: list[int] = []
     stop = threading.Event()
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as client:
@@ -204,9 +205,9 @@ def test_changed_data_files_are_swapped_in_while_readers_keep_reading(data_copy)
 
 def test_broken_or_non_conforming_files_are_not_swapped_in(data_copy):
     files = lambda: sorted(data_copy.glob("*.trig"))  # noqa: E731
-    app = create_app(load_dataset(files()), Settings(query_workers=1, reload_interval=0.2,
+    app = create_app(Service.from_dataset(load_dataset(files()), Settings(query_workers=1, reload_interval=0.2,
                                                      rate_limit_requests=0), examples=[],
-                     sources=files)
+                     sources=files))
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as client:
         version = client.get("/health").json()["version"]
         lead = data_copy / "kazcosmos.trig"
@@ -216,6 +217,6 @@ def test_broken_or_non_conforming_files_are_not_swapped_in(data_copy):
         lead.write_text(original.replace('"2007-03-24"^^xsd:date', '"soon"', 1), encoding="utf-8")
         wait_until(lambda: metrics(client).get(("kzgraph_releases_total", (("source", "rejected"),))) == 2)
         assert client.get("/health").json()["version"] == version
-        assert app.state.watcher.rejected.startswith("the changed data files do not conform")
+        assert app.state.service.watcher.rejected.startswith("the changed data files do not conform")
         count = client.get("/sparql", params={"query": COUNT}, headers=CSV)
         assert count.status_code == 200 and int(count.text.splitlines()[1]) > 0

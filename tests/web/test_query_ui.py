@@ -78,11 +78,16 @@ def test_query_ui_marks_the_line_of_a_syntax_error(live_server, browser):  # noq
     browser.get(f"{live_server.url}/sparql")
     wait = WebDriverWait(browser, 20)
     wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, ".yasqe_queryButton")))
-    browser.execute_script("window.kzgraphYasgui.getTab().getYasqe().setValue("
-                           "'SELECT ?name WHERE {\\n  ?x nope:label ?name\\n}')")
+    # the tab's editor may still be set up after the page loads: write until it holds the query
+    broken = "'SELECT ?name WHERE {\\n  ?x nope:label ?name\\n}'"
+    wait.until(lambda d: d.execute_script(
+        "const editor = window.kzgraphYasgui.getTab().getYasqe();"
+        f"if (!editor.getValue().includes('nope:')) {{ editor.setValue({broken}); }}"
+        "return editor.getValue().includes('nope:label');"))
     browser.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()
-    marked = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".kzgraph-error-line"))
-    assert len(marked) == 1
-    line = marked[0].find_element(By.XPATH, "..")  # the marked line's own row in the editor
-    assert "nope:label" in line.text
+    # the text of the one marked line's row (read in the page: the editor redraws its lines)
+    marked = wait.until(lambda d: d.execute_script(
+        "const marks = document.querySelectorAll('.kzgraph-error-line');"
+        "return marks.length === 1 ? marks[0].parentElement.textContent : null;"))
+    assert "nope:label" in marked
     assert "prefix `nope:` is not declared" in browser.find_element(By.CSS_SELECTOR, ".yasr").text

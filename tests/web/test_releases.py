@@ -8,7 +8,7 @@ import time
 
 from kzgraph.validation import load_shapes
 from kzgraph.web.releases import Releases
-from kzgraph.web.state import Served
+from kzgraph.release import Served
 
 
 def test_the_checker_process_ends_with_each_check(dataset):

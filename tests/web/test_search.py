@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from rdflib import Literal
 from rdflib.namespace import SKOS
 
-from kzgraph import load_dataset
+from kzgraph import Settings, create_app, load_dataset
 from kzgraph.namespaces import KZ, KZG
 from kzgraph.search import KZF, MAX_LIMIT, MAX_QUERY_LENGTH
-from kzgraph.web.errors import install_error_handlers
-from kzgraph.web.search import CurrentIndex, search_router
-from kzgraph.web.state import Served
+from kzgraph.release import Served
+from kzgraph.web.search import CurrentIndex
+from kzgraph.web.service import Service
 
 from ..conftest import LiveServer, select
 from .browser import browser, console_errors, needs_browser  # noqa: F401 - fixture
@@ -154,10 +153,9 @@ def test_service_description_lists_the_functions(client):
 
 
 def test_index_is_rebuilt_when_the_served_data_changes():
-    served = Served(load_dataset())
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(search_router(served))
+    app = create_app(Service.from_dataset(load_dataset(), Settings(query_workers=1, rate_limit_requests=0),
+                                          examples=[]))
+    served = app.state.service.served
     current = CurrentIndex(served)
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
         def found(query: str) -> list[str]:
@@ -200,7 +198,7 @@ def test_search_box_in_a_browser(live_server, browser):  # noqa: F811
 def test_the_index_of_a_built_store_is_kept_in_its_cache_entry(tmp_path):
     """A restart on the same data opens the index the first start built (seconds at 1M quads)."""
     from kzgraph.store import StoreCache
-    from kzgraph.web.state import Release
+    from kzgraph.release import Release
 
     built = StoreCache(tmp_path / "cache").get()
     first = CurrentIndex(Served(Release.of_store(built, in_memory=True))).get()

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from kzgraph import Settings, create_app
+from kzgraph.web.service import Service
 from kzgraph.query.inspect import service_iri_spans
 from tests.conftest import LiveServer
 from tests.loopback import LoopbackServer, QuietHandler, send
@@ -23,7 +24,7 @@ def remote(dataset):
     with StandIn() as stand_in:
         settings = Settings(port=0, service_allowlist=(f"{stand_in.url}/sparql",),
                             service_timeout=0.5, service_max_bytes=1500, query_timeout=8)
-        with LiveServer(create_app(dataset, settings)) as server:
+        with LiveServer(create_app(Service.from_dataset(dataset, settings))) as server:
             with httpx.Client(base_url=server.url, timeout=30) as client:
                 yield stand_in, client
 

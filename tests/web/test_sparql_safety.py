@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from kzgraph import Settings, create_app
+from kzgraph.web.service import Service
 
 from ..conftest import LiveServer, select
 from ..loopback import LoopbackServer, QuietHandler, send
@@ -52,7 +53,7 @@ def listener():
 def server(dataset, **settings):
     # Per-client limits are off here: these tests fire many queries from one address on purpose.
     unlimited = {"rate_limit_requests": 0, "rate_limit_query_seconds": 0}
-    return LiveServer(create_app(dataset, Settings(**{**unlimited, **settings}), examples=[]))
+    return LiveServer(create_app(Service.from_dataset(dataset, Settings(**{**unlimited, **settings}), examples=[])))
 
 
 def ask(client: httpx.Client, query: str, **params) -> httpx.Response:
@@ -132,11 +133,11 @@ def cpu_seconds(pid: int) -> float | None:
 
 
 def worker_pids(app) -> set[int]:
-    return {w.process.pid for w in app.state.pool._all}
+    return {w.process.pid for w in app.state.service.pool._all}
 
 
 def test_timeout_answers_503_and_stops_the_work(dataset):
-    app = create_app(dataset, Settings(query_timeout=1.0, query_workers=1), examples=[])
+    app = create_app(Service.from_dataset(dataset, Settings(query_timeout=1.0, query_workers=1), examples=[]))
     with LiveServer(app) as running, httpx.Client(base_url=running.url, timeout=30) as client:
         before = worker_pids(app)
         started = time.monotonic()
@@ -153,7 +154,7 @@ def test_timeout_answers_503_and_stops_the_work(dataset):
 
 
 def test_saturated_server_answers_503_with_retry_after_promptly(dataset):
-    app = create_app(dataset, Settings(query_timeout=4.0, query_workers=1, max_waiting=1), examples=[])
+    app = create_app(Service.from_dataset(dataset, Settings(query_timeout=4.0, query_workers=1, max_waiting=1), examples=[]))
     with LiveServer(app) as running, concurrent.futures.ThreadPoolExecutor(4) as pool:
         def send(query):
             with httpx.Client(base_url=running.url, timeout=30) as client:
@@ -161,7 +162,7 @@ def test_saturated_server_answers_503_with_retry_after_promptly(dataset):
 
         runaway = [pool.submit(send, RUNAWAY) for _ in range(2)]  # one runs, one waits
         deadline = time.monotonic() + 3  # a fixed pause was too short on a loaded machine
-        while not (app.state.pool.busy == 1 and app.state.pool.waiting == 1):
+        while not (app.state.service.pool.busy == 1 and app.state.service.pool.waiting == 1):
             assert time.monotonic() < deadline, "the two runaway queries never filled the pool"
             time.sleep(0.02)
         started = time.monotonic()
@@ -173,7 +174,7 @@ def test_saturated_server_answers_503_with_retry_after_promptly(dataset):
 
 
 def test_health_answers_quickly_while_eight_runaway_queries_are_in_flight(dataset):
-    app = create_app(dataset, Settings(query_timeout=6.0, query_workers=2), examples=[])
+    app = create_app(Service.from_dataset(dataset, Settings(query_timeout=6.0, query_workers=2), examples=[]))
     with LiveServer(app) as running, concurrent.futures.ThreadPoolExecutor(8) as pool:
         def send():
             with httpx.Client(base_url=running.url, timeout=30) as client:

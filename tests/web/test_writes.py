@@ -10,6 +10,7 @@ import pytest
 from rdflib import Graph, Namespace
 
 from kzgraph import Settings, create_app, load_dataset
+from kzgraph.web.service import Service
 from kzgraph.errors import UsageError
 from kzgraph.web.writes import curator_tokens
 
@@ -32,7 +33,7 @@ COMMENTS = PREFIXES + "SELECT ?c WHERE { kz:KazCosmos rdfs:comment ?c } ORDER BY
 def curated(tmp_path):
     settings = Settings(data_dir=str(tmp_path), query_workers=1, rate_limit_requests=0,
                         access_log="off")
-    app = create_app(load_dataset(), settings, curator_tokens={TOKEN: "alice"})
+    app = create_app(Service.from_dataset(load_dataset(), settings, curator_tokens={TOKEN: "alice"}))
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=60) as client:
         yield client, tmp_path
 
@@ -182,4 +183,4 @@ def test_tokens_come_from_the_environment_or_a_file(tmp_path):
 
 def test_tokens_without_a_data_directory_are_refused():
     with pytest.raises(UsageError, match="data-dir"):
-        create_app(load_dataset(), Settings(), curator_tokens={TOKEN: "alice"})
+        create_app(Service.from_dataset(load_dataset(), Settings(), curator_tokens={TOKEN: "alice"}))

@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from kzgraph import Settings, create_app, load_examples, paths
+from kzgraph.web.service import Service
 from kzgraph.config import WIKIDATA_QUERY_SERVICE
 from tests.conftest import LiveServer
 from tests.wikidata.standin import StandIn
@@ -20,7 +21,7 @@ def federation(dataset):
     """(stand-in, client of a kzgraph server whose SERVICE allowlist is the stand-in only)."""
     with StandIn() as stand_in:
         settings = Settings(port=0, service_allowlist=(f"{stand_in.url}/sparql",))
-        with LiveServer(create_app(dataset, settings)) as server:
+        with LiveServer(create_app(Service.from_dataset(dataset, settings))) as server:
             with httpx.Client(base_url=server.url, timeout=30) as client:
                 yield stand_in, client
 

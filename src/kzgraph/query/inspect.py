@@ -20,11 +20,8 @@ too. An unreadable query is refused (``QueryShape.unchecked_service``).
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 __all__ = ["QueryShape", "Token", "code_tokens", "inspect_query", "load_offset", "query_tokens",
            "service_iri_spans", "top_level_words"]
@@ -60,23 +57,6 @@ _OPERAND_ENDS = {"var", "iri", "pname", "string", "number", "langtag", "bnode"}
 _OPERAND_PUNCT = {")", "]"}
 # Tokens that may hold the letters "service" without being the keyword, whatever follows them.
 _OPAQUE = {"string", "comment", "iri", "var", "langtag", "bnode"}
-# Clients send the same queries again and again, and each is read on every request (policy in
-# the server, SERVICE and FROM in the worker): lexing took a tenth of the server's time for a
-# cached answer. The readings below are pure functions of the text, so those of short queries
-# are kept: each keeps at most _MEMO_SIZE texts of at most _MEMO_MAX_CHARS characters (about
-# 1 MB), the least recently used dropped first; longer texts are read afresh each time.
-_MEMO_SIZE = 512
-_MEMO_MAX_CHARS = 2048
-_R = TypeVar("_R")
-
-
-def _memoized(read: Callable[[str], _R]) -> Callable[[str], _R]:
-    kept = functools.lru_cache(maxsize=_MEMO_SIZE)(read)
-
-    @functools.wraps(read)
-    def reading(query: str) -> _R:
-        return kept(query) if len(query) <= _MEMO_MAX_CHARS else read(query)
-    return reading
 
 
 @dataclass(frozen=True)
@@ -105,7 +85,6 @@ class Token:
         return self.kind == "word" and self.text.upper() in words
 
 
-@_memoized
 def inspect_query(query: str) -> QueryShape:
     tokens = _tokens(query)
     form = _first_word(tokens, _FORMS)
@@ -119,7 +98,6 @@ def inspect_query(query: str) -> QueryShape:
     )
 
 
-@_memoized
 def names_default_graphs(query: str) -> bool:
     """Whether the query has a FROM clause (FROM NAMED or not): Oxigraph's union default graph
     option would override it."""
@@ -128,13 +106,8 @@ def names_default_graphs(query: str) -> bool:
 
 def service_iri_spans(query: str) -> list[tuple[int, int, str]]:
     """(start, end, IRI) of each ``<IRI>`` written after SERVICE, as offsets into ``query``."""
-    return list(_service_iri_spans(query))  # a copy: the kept tuple must not change
-
-
-@_memoized
-def _service_iri_spans(query: str) -> tuple[tuple[int, int, str], ...]:
-    return tuple((endpoint.start, endpoint.end, endpoint.text[1:-1])
-                 for _, endpoint in _services(_tokens(query)) if endpoint.kind == "iri")
+    return [(endpoint.start, endpoint.end, endpoint.text[1:-1])
+            for _, endpoint in _services(_tokens(query)) if endpoint.kind == "iri"]
 
 
 def query_tokens(query: str) -> list[Token]:

@@ -1,7 +1,7 @@
 """Dataset downloads and the VoID/DCAT description, with validators and compression.
 
 Each release's files are at ``/download/<version>/<name>`` (the version of
-``kzgraph.web.state.Release``), the URLs VoID/DCAT lists, so that a citation names exactly the
+``kzgraph.release.Release``), the URLs VoID/DCAT lists, so that a citation names exactly the
 data it used; ``/download/<name>`` is always the release in service. Only the release in service
 is kept: another version answers 404 naming the version served.
 
@@ -42,7 +42,7 @@ from kzgraph.void import Distribution, download_catalogue, versioned_path, void_
 from kzgraph.web.conneg import negotiate, parse_accept
 from kzgraph.web.errors import error_response
 from kzgraph.web.pages import template_environment
-from kzgraph.web.state import Served
+from kzgraph.release import Release
 
 __all__ = ["DownloadFile", "Representation", "build_files", "downloads_router"]
 
@@ -154,65 +154,8 @@ def _count(dataset: Dataset, quads: bool) -> int:
     return len(dataset)
 
 
-def downloads_router(served: Served, base_url: str | None = None) -> APIRouter:
-    router = APIRouter(tags=["downloads"])
-
-    building = threading.Lock()
-
-    @lru_cache(maxsize=1)
-    def built_for(version: int) -> Built:
-        # Serialized on first use, not at start-up: serving queries should not wait for dumps;
-        # and again after a commit replaced the dataset.
-        release = served.release
-        entry = release.entry
-        files = build_files(release.dataset, entry.path / "downloads" if entry is not None else None)
-        return Built(release.version, files,
-                     [Distribution(versioned_path(release.version, f.name), f.media_type, f.size,
-                                   f.triples) for f in files.values()])
-
-    async def built() -> Built:
-        """Off the event loop: writing a big graph's files takes seconds, and once at a time."""
-        def build() -> Built:
-            with building:
-                return built_for(served.version)
-        return await asyncio.to_thread(build)
-
-    @router.api_route("/download/", methods=["GET", "HEAD"], include_in_schema=False)
-    async def listing() -> HTMLResponse:
-        page = template_environment().get_template("downloads.html")
-        current = await built()
-        return HTMLResponse(page.render(files=list(current.files.values()), version=current.version))
-
-    @router.api_route("/download/{version}/", methods=["GET", "HEAD"], include_in_schema=False)
-    async def versioned_listing(version: str) -> Response:
-        current = await built()
-        if version != current.version:
-            return error_response(VersionNotServed(version, current.version))
-        return await listing()
-
-    @router.api_route("/download/{name}", methods=["GET", "HEAD"], summary="Download the dataset")
-    async def download(name: str, request: Request) -> Response:
-        return _serve_named((await built()).files, name, request)
-
-    @router.api_route("/download/{version}/{name}", methods=["GET", "HEAD"],
-                      summary="Download one release of the dataset")
-    async def versioned(version: str, name: str, request: Request) -> Response:
-        current = await built()
-        if version != current.version:
-            return error_response(VersionNotServed(version, current.version))
-        return _serve_named(current.files, name, request)
-
-    @router.api_route("/.well-known/void", methods=["GET", "HEAD"], summary="VoID + DCAT description")
-    async def void(request: Request) -> Response:
-        media = negotiate(request.headers.get("accept"), list(VOID_FORMATS))
-        base = base_url or str(request.base_url).rstrip("/")
-        distributions = (await built()).distributions
-        described = await asyncio.to_thread(void_description, served.dataset, base, distributions,
-                                            served.release)
-        body = described.serialize(format=VOID_FORMATS[media], encoding="utf-8")
-        return Response(body, media_type=media, headers={"Vary": "Accept"})
-
-    return router
+downloads_router = APIRouter(tags=["downloads"])
+_building = threading.Lock()  # writing a big graph's files once at a time
 
 
 @dataclass(frozen=True)
@@ -222,6 +165,70 @@ class Built:
     version: str
     files: dict[str, DownloadFile]
     distributions: list[Distribution]
+
+
+# Serialized on first use, not at start-up (serving queries should not wait for dumps), and
+# again for a new release; the one in service is kept (a release never changes in place).
+@lru_cache(maxsize=1)
+def _built_for(release: Release) -> Built:
+    entry = release.entry
+    files = build_files(release.dataset, entry.path / "downloads" if entry is not None else None)
+    return Built(release.version, files,
+                 [Distribution(versioned_path(release.version, f.name), f.media_type, f.size,
+                               f.triples) for f in files.values()])
+
+
+async def _built(request: Request) -> Built:
+    """The served release's files, built off the event loop: a big graph's take seconds."""
+    release = request.app.state.service.served.release
+
+    def build() -> Built:
+        with _building:
+            return _built_for(release)
+    return await asyncio.to_thread(build)
+
+
+@downloads_router.api_route("/download/", methods=["GET", "HEAD"], include_in_schema=False)
+async def listing(request: Request) -> HTMLResponse:
+    page = template_environment().get_template("downloads.html")
+    current = await _built(request)
+    return HTMLResponse(page.render(files=list(current.files.values()), version=current.version))
+
+
+@downloads_router.api_route("/download/{version}/", methods=["GET", "HEAD"], include_in_schema=False)
+async def versioned_listing(version: str, request: Request) -> Response:
+    current = await _built(request)
+    if version != current.version:
+        return error_response(VersionNotServed(version, current.version))
+    return await listing(request)
+
+
+@downloads_router.api_route("/download/{name}", methods=["GET", "HEAD"], summary="Download the dataset")
+async def download(name: str, request: Request) -> Response:
+    return _serve_named((await _built(request)).files, name, request)
+
+
+@downloads_router.api_route("/download/{version}/{name}", methods=["GET", "HEAD"],
+                            summary="Download one release of the dataset")
+async def versioned(version: str, name: str, request: Request) -> Response:
+    current = await _built(request)
+    if version != current.version:
+        return error_response(VersionNotServed(version, current.version))
+    return _serve_named(current.files, name, request)
+
+
+@downloads_router.api_route("/.well-known/void", methods=["GET", "HEAD"],
+                            summary="VoID + DCAT description")
+async def void(request: Request) -> Response:
+    service = request.app.state.service
+    media = negotiate(request.headers.get("accept"), list(VOID_FORMATS))
+    base = service.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    release = service.served.release
+    distributions = (await _built(request)).distributions
+    described = await asyncio.to_thread(void_description, release.dataset, base, distributions,
+                                        release)
+    body = described.serialize(format=VOID_FORMATS[media], encoding="utf-8")
+    return Response(body, media_type=media, headers={"Vary": "Accept"})
 
 
 def _serve_named(files: dict[str, DownloadFile], name: str, request: Request) -> Response:

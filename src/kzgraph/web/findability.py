@@ -20,7 +20,7 @@ from kzgraph.errors import NotFound
 from kzgraph.namespaces import KZO
 from kzgraph.web.errors import error_response
 from kzgraph.web.pages import CANONICAL_BASE
-from kzgraph.web.state import Served
+from kzgraph.release import Served
 
 __all__ = ["SITEMAP_LIMIT", "findability_router", "robots_txt", "sitemap_paths"]
 

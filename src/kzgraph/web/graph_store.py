@@ -19,7 +19,7 @@ from kzgraph.store import graph_sizes
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.errors import error_response
 from kzgraph.web.pages import RDF_FORMATS
-from kzgraph.web.state import Served
+from kzgraph.release import Served
 from kzgraph.web.writes import Writer, change_response, read_rdf
 
 __all__ = ["graph_store_router"]

@@ -27,7 +27,7 @@ from kzgraph.prefixes import KZGRAPH_PREFIXES, WDQS_PREFIXES
 from kzgraph.void import download_catalogue, versioned_path
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.errors import error_response
-from kzgraph.web.state import Served
+from kzgraph.release import Release
 
 __all__ = ["CANONICAL_BASE", "PageView", "linked_data_router", "template_environment"]
 
@@ -102,90 +102,99 @@ def template_environment() -> Environment:
     return environment
 
 
-def linked_data_router(served: Served) -> APIRouter:
-    router = APIRouter(tags=["linked data"])
-    templates = template_environment()
+linked_data_router = APIRouter(tags=["linked data"])
+TEMPLATES = template_environment()
 
-    @lru_cache(maxsize=1)
-    def current(version: int) -> tuple[Dataset, PageView, dict]:
-        """The served dataset with its page helpers, rebuilt when a commit replaced it."""
-        dataset = served.dataset
-        view = PageView(dataset)
-        return dataset, view, _home_context(dataset, view)
 
-    def render(name: str, status: int = 200, **context) -> HTMLResponse:
-        html = templates.get_template(name).render(view=current(served.version)[1], **context)
-        return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
+# Per release (never changed in place): the one in service; a replaced one is let go at once.
+@lru_cache(maxsize=1)
+def _pages_of(release: Release) -> tuple[Dataset, PageView, dict]:
+    """A release's dataset with its page helpers and the home page's figures."""
+    view = PageView(release.dataset)
+    return release.dataset, view, _home_context(release.dataset, view)
 
-    def not_found(request: Request, iri: str) -> Response:
-        # Always 404, whatever the Accept: a client asking Turtle of an unknown IRI must learn
-        # that the IRI is unknown, not that Turtle is unavailable (406).
-        try:
-            page = negotiate(request.headers.get("accept"), ["text/html", "application/json"])
-        except NotAcceptable:
-            page = "application/json"
-        if page == "text/html":
-            return render("not_found.html", status=NotFound.status, iri=iri)
-        return error_response(NotFound(f"no description of {iri}", headers={"Vary": "Accept"}))
 
-    @lru_cache(maxsize=4)
-    def home_markup(version: int, base: str) -> str:
-        """The home page's schema.org Dataset (per release and public URL: a few queries)."""
-        release = served.release
-        links = [DownloadLink(base + versioned_path(release.version, name), media, name)
-                 for name, media, _ in download_catalogue()]
-        return script_json(dataset_markup(release.dataset, base, release.version,
-                                          release.built.isoformat(timespec="seconds"), links))
+def _current(request: Request) -> tuple[Dataset, PageView, dict]:
+    return _pages_of(request.app.state.service.served.release)
 
-    @router.get("/", include_in_schema=False)
-    async def home(request: Request) -> HTMLResponse:
-        markup = home_markup(served.version, str(request.base_url).rstrip("/"))
-        return render("home.html", endpoints=ENDPOINT_PREFIXES, markup=markup,
-                      **current(served.version)[2])
 
-    @router.get("/doc/{kind}/{name:path}", include_in_schema=False)
-    async def document(kind: str, name: str, request: Request) -> Response:
-        stem, _, ext = name.rpartition(".")
-        chosen_ext = ext if stem and ext in EXTENSIONS else None
-        name = stem if chosen_ext else name
-        iri = URIRef(f"{CANONICAL_BASE}{kind}/{name}")
-        dataset = current(served.version)[0]
-        if kind not in KINDS or not is_known(dataset, iri):
-            return not_found(request, str(iri))
-        media = EXTENSIONS[chosen_ext] if chosen_ext else negotiate(request.headers.get("accept"), OFFERED)
-        description = describe(dataset, iri)
-        if media == "text/html":
-            references = _references(description)
-            page = f"{str(request.base_url).rstrip('/')}/doc/{kind}/{name}"
-            markup = entity_markup(description, dataset.graph(ONTOLOGY_GRAPH),
-                                   current(served.version)[1].title, page, references)
-            return render("entity.html", d=description, doc=f"/doc/{kind}/{name}",
-                          references=references, markup=script_json(markup))
-        return _rdf_response(description, dataset, media)
+def _render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+    html = TEMPLATES.get_template(name).render(view=_current(request)[1], **context)
+    return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
 
-    @router.get("/ontology", include_in_schema=False)
-    @router.get("/ontology.{ext}", include_in_schema=False)
-    async def ontology(request: Request, ext: str | None = None) -> Response:
-        if ext is not None and ext not in EXTENSIONS:
-            return not_found(request, f"/ontology.{ext}")
-        media = EXTENSIONS[ext] if ext else negotiate(request.headers.get("accept"), OFFERED)
-        graph = current(served.version)[0].graph(ONTOLOGY_GRAPH)
-        if media == "text/html":
-            return render("ontology.html", **_ontology_context(graph))
-        fmt = RDF_FORMATS[media][0]
-        return Response(_serialize(graph, fmt), media_type=media, headers={"Vary": "Accept"})
 
-    # Registered last: the catch-all for thing IRIs must not shadow /doc and /ontology.
-    @router.get("/{kind}/{name:path}", include_in_schema=False)
-    async def thing(kind: str, name: str, request: Request) -> Response:
-        if kind not in KINDS:
-            return not_found(request, f"/{kind}/{name}")
-        iri = URIRef(f"{CANONICAL_BASE}{kind}/{name}")
-        if not is_known(current(served.version)[0], iri):
-            return not_found(request, str(iri))
-        return RedirectResponse(f"/doc/{kind}/{name}", status_code=303)
+def _not_found(request: Request, iri: str) -> Response:
+    # Always 404, whatever the Accept: a client asking Turtle of an unknown IRI must learn
+    # that the IRI is unknown, not that Turtle is unavailable (406).
+    try:
+        page = negotiate(request.headers.get("accept"), ["text/html", "application/json"])
+    except NotAcceptable:
+        page = "application/json"
+    if page == "text/html":
+        return _render(request, "not_found.html", status=NotFound.status, iri=iri)
+    return error_response(NotFound(f"no description of {iri}", headers={"Vary": "Accept"}))
 
-    return router
+
+@lru_cache(maxsize=4)
+def _home_markup(release: Release, base: str) -> str:
+    """The home page's schema.org Dataset (per release and public URL: a few queries)."""
+    links = [DownloadLink(base + versioned_path(release.version, name), media, name)
+             for name, media, _ in download_catalogue()]
+    return script_json(dataset_markup(release.dataset, base, release.version,
+                                      release.built.isoformat(timespec="seconds"), links))
+
+
+@linked_data_router.get("/", include_in_schema=False)
+async def home(request: Request) -> HTMLResponse:
+    markup = _home_markup(request.app.state.service.served.release,
+                          str(request.base_url).rstrip("/"))
+    return _render(request, "home.html", endpoints=ENDPOINT_PREFIXES, markup=markup,
+                   **_current(request)[2])
+
+
+@linked_data_router.get("/doc/{kind}/{name:path}", include_in_schema=False)
+async def document(kind: str, name: str, request: Request) -> Response:
+    stem, _, ext = name.rpartition(".")
+    chosen_ext = ext if stem and ext in EXTENSIONS else None
+    name = stem if chosen_ext else name
+    iri = URIRef(f"{CANONICAL_BASE}{kind}/{name}")
+    dataset = _current(request)[0]
+    if kind not in KINDS or not is_known(dataset, iri):
+        return _not_found(request, str(iri))
+    media = EXTENSIONS[chosen_ext] if chosen_ext else negotiate(request.headers.get("accept"), OFFERED)
+    description = describe(dataset, iri)
+    if media == "text/html":
+        references = _references(description)
+        page = f"{str(request.base_url).rstrip('/')}/doc/{kind}/{name}"
+        markup = entity_markup(description, dataset.graph(ONTOLOGY_GRAPH), _current(request)[1].title,
+                               page, references)
+        return _render(request, "entity.html", d=description, doc=f"/doc/{kind}/{name}",
+                       references=references, markup=script_json(markup))
+    return _rdf_response(description, dataset, media)
+
+
+@linked_data_router.get("/ontology", include_in_schema=False)
+@linked_data_router.get("/ontology.{ext}", include_in_schema=False)
+async def ontology(request: Request, ext: str | None = None) -> Response:
+    if ext is not None and ext not in EXTENSIONS:
+        return _not_found(request, f"/ontology.{ext}")
+    media = EXTENSIONS[ext] if ext else negotiate(request.headers.get("accept"), OFFERED)
+    graph = _current(request)[0].graph(ONTOLOGY_GRAPH)
+    if media == "text/html":
+        return _render(request, "ontology.html", **_ontology_context(graph))
+    fmt = RDF_FORMATS[media][0]
+    return Response(_serialize(graph, fmt), media_type=media, headers={"Vary": "Accept"})
+
+
+# Registered last: the catch-all for thing IRIs must not shadow /doc and /ontology.
+@linked_data_router.get("/{kind}/{name:path}", include_in_schema=False)
+async def thing(kind: str, name: str, request: Request) -> Response:
+    if kind not in KINDS:
+        return _not_found(request, f"/{kind}/{name}")
+    iri = URIRef(f"{CANONICAL_BASE}{kind}/{name}")
+    if not is_known(_current(request)[0], iri):
+        return _not_found(request, str(iri))
+    return RedirectResponse(f"/doc/{kind}/{name}", status_code=303)
 
 
 def _rdf_response(description: Description, dataset: Dataset, media: str) -> Response:

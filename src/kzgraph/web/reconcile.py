@@ -23,7 +23,7 @@ from kzgraph.search import MAX_LIMIT
 from kzgraph.validation import load_shapes
 from kzgraph.web.pages import template_environment
 from kzgraph.web.search import CurrentIndex
-from kzgraph.web.state import Served
+from kzgraph.release import Served
 
 __all__ = ["reconcile_router"]
 

@@ -29,7 +29,7 @@ from kzgraph.errors import KzgraphError
 from kzgraph.query.pool import WorkerPool
 from kzgraph.query.worker import die_with_the_server
 from kzgraph.validation import ValidationReport, validate_dataset
-from kzgraph.web.state import Release, Served
+from kzgraph.release import Release, Served
 
 __all__ = ["DataWatcher", "Releases", "ValidationState", "validate_nquads"]
 

@@ -10,6 +10,7 @@ or for browsers the search page saying what to change.
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -20,7 +21,7 @@ from kzgraph.search import DEFAULT_LIMIT, MAX_LIMIT, Hit, SearchIndex, SearchRes
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.errors import error_response
 from kzgraph.web.pages import CANONICAL_BASE, local_path, template_environment
-from kzgraph.web.state import Served
+from kzgraph.release import Served
 
 __all__ = ["CurrentIndex", "search_router"]
 
@@ -46,32 +47,36 @@ class CurrentIndex:
             return self._built[1]
 
 
-def search_router(served: Served) -> APIRouter:
-    router = APIRouter(tags=["search"])
-    current = CurrentIndex(served)
-    templates = template_environment()
+search_router = APIRouter(tags=["search"])
+TEMPLATES = template_environment()
 
-    def page(status: int, **context) -> HTMLResponse:
-        html = templates.get_template("search.html").render(max_limit=MAX_LIMIT, **context)
-        return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
 
-    @router.get("/search", summary="Search labels in every language and script")
-    async def search(request: Request, q: str | None = None, limit: str | None = None,
-                     format: str | None = None) -> Response:
-        media = _media(request, format)
-        try:
-            count = _limit(limit)
-            results = await run_in_threadpool(lambda: current.get().search(q or "", count))
-        except BadRequest as error:
-            if media == "text/html":  # a browser without a query gets the search form itself
-                empty = not (q or "").strip()
-                return page(200 if empty else 400, q=q or "", error=None if empty else str(error))
-            return error_response(error)
-        if media == "text/html":
-            return page(200, q=results.query, results=results, hits=[_view(h) for h in results.hits])
-        return JSONResponse(_json(results), headers={"Vary": "Accept"})
+@lru_cache(maxsize=4)  # one per served data (tests build many apps in one process)
+def _index_of(served: Served) -> CurrentIndex:
+    return CurrentIndex(served)
 
-    return router
+
+def _page(status: int, **context) -> HTMLResponse:
+    html = TEMPLATES.get_template("search.html").render(max_limit=MAX_LIMIT, **context)
+    return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
+
+
+@search_router.get("/search", summary="Search labels in every language and script")
+async def search(request: Request, q: str | None = None, limit: str | None = None,
+                 format: str | None = None) -> Response:
+    media = _media(request, format)
+    current = _index_of(request.app.state.service.served)
+    try:
+        count = _limit(limit)
+        results = await run_in_threadpool(lambda: current.get().search(q or "", count))
+    except BadRequest as error:
+        if media == "text/html":  # a browser without a query gets the search form itself
+            empty = not (q or "").strip()
+            return _page(200 if empty else 400, q=q or "", error=None if empty else str(error))
+        return error_response(error)
+    if media == "text/html":
+        return _page(200, q=results.query, results=results, hits=[_view(h) for h in results.hits])
+    return JSONResponse(_json(results), headers={"Vary": "Accept"})
 
 
 def _media(request: Request, format: str | None) -> str:

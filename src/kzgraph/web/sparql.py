@@ -11,7 +11,6 @@ never loads a document named in a query.
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -122,14 +121,14 @@ class KzgraphSparqlRouter(SparqlRouter):
                                    "this endpoint is read-only", headers={"Allow": "GET, POST"})
         if not _values(params, "query"):
             return self.describe_service(request)
-        return await self.answer(request, _query_request(params), _header(request, b"accept"))
+        return await self.answer(request, _query_request(params), request.headers.get("accept"))
 
     @property
     def dataset(self) -> Dataset:
         return self._dataset()
 
     async def post(self, request: Request) -> Response:
-        media_type, charset = _content_type(_header(request, b"content-type"))
+        media_type, charset = _content_type(request.headers.get("content-type"))
         body = await read_body(request, self.settings.max_body_bytes, self.settings.query_timeout)
         url_params = _url_params(request)
         if media_type == DIRECT_UPDATE:
@@ -138,13 +137,13 @@ class KzgraphSparqlRouter(SparqlRouter):
             params = [*_form_params(_decode(body, charset)), *url_params]
             if _values(params, "update"):
                 return await self.update(request, params)
-            return await self.answer(request, _query_request(params), _header(request, b"accept"))
+            return await self.answer(request, _query_request(params), request.headers.get("accept"))
         if media_type == DIRECT_QUERY:
             params = list(url_params)
             if _values(params, "query"):
                 raise BadRequest("a direct POST carries the query in its body, not in ?query=")
             params.append(("query", _decode(body, charset)))
-            return await self.answer(request, _query_request(params), _header(request, b"accept"))
+            return await self.answer(request, _query_request(params), request.headers.get("accept"))
         raise UnsupportedMediaType(
             f"POST a query as {FORM} (query=...) or as {DIRECT_QUERY}; got {media_type or 'no Content-Type'}")
 
@@ -167,7 +166,7 @@ class KzgraphSparqlRouter(SparqlRouter):
             raise explained(error, operation.query, [name for name, _ in self.prefixes],
                             () if self.runs_on_backend else FUNCTIONS) from None
         headers = {"Vary": "Accept", "ETag": answer.etag}
-        if _matches(_header(request, b"if-none-match"), answer.etag):
+        if _matches(request.headers.get("if-none-match"), answer.etag):
             return Response(status_code=304, headers=headers)
         return Response(answer.payload, media_type=_with_charset(chosen), headers=headers)
 
@@ -236,9 +235,10 @@ class KzgraphSparqlRouter(SparqlRouter):
         if "label" not in query.lower():  # no label service can be named: skip the lexing
             return query
         self.check_size(query)
-        if len(query) > _KEPT_FORM_CHARS:
-            return _prepared(query, self.prefixes, self.label_service, self.path)
-        return _kept_prepared(query, self.prefixes, self.label_service, self.path)
+        if self.label_service:
+            return rewrite_label_service(query, dict(self.prefixes))
+        refuse_label_service(query, dict(self.prefixes), self.path)
+        return query
 
     def check(self, query: str) -> QueryShape:
         """Refuse what must never run: oversized, too deep, updates, SERVICE off the allowlist."""
@@ -260,7 +260,7 @@ class KzgraphSparqlRouter(SparqlRouter):
 
     def describe_service(self, request: Request) -> Response:
         offered = ["text/html", *SD_FORMATS]
-        chosen = negotiate(_header(request, b"accept"), offered)
+        chosen = negotiate(request.headers.get("accept"), offered)
         if chosen == "text/html":
             return self.query_ui()
         endpoint = self.endpoint_url(request)
@@ -277,7 +277,7 @@ class KzgraphSparqlRouter(SparqlRouter):
         """The endpoint's URL: the configured public URL, else the one the client used."""
         if self.settings.public_url:
             return f"{self.settings.public_url.rstrip('/')}{self.path}"
-        return _site_url(request.scope) + self.path
+        return str(request.base_url).rstrip("/") + self.path
 
     def query_ui(self) -> Response:
         page = resources.files("kzgraph.web").joinpath("static/query-ui.html").read_text("utf-8")
@@ -294,18 +294,6 @@ class KzgraphSparqlRouter(SparqlRouter):
                 .replace("__PREFIX_COUNT__", str(len(self.prefixes)))
                 .replace("__EXAMPLES__", data))
         return Response(page, media_type="text/html; charset=utf-8")
-
-
-def _prepared(query: str, prefixes: tuple[tuple[str, str], ...], label_service: bool,
-              path: str) -> str:
-    if label_service:
-        return rewrite_label_service(query, dict(prefixes))
-    refuse_label_service(query, dict(prefixes), path)
-    return query
-
-
-# Queries naming rdfs:label are common and sent again and again: each short one is read once.
-_kept_prepared = functools.lru_cache(maxsize=256)(_prepared)
 
 
 def _after_comments(query: str, text: str) -> str:
@@ -325,35 +313,9 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def _site_url(scope: dict) -> str:
-    """``str(request.base_url)`` without its final slash, kept per scheme, server, Host and
-    root path (64 at most): building a URL for each request cost a twentieth of a cached
-    answer's time."""
-    host = next((value for key, value in scope["headers"] if key == b"host"), None)
-    server = scope.get("server")
-    return _site_url_of(scope.get("scheme", "http"), tuple(server) if server else None, host,
-                        scope.get("app_root_path", scope.get("root_path", "")))
-
-
-@functools.lru_cache(maxsize=64)
-def _site_url_of(scheme: str, server: tuple | None, host: bytes | None, root: str) -> str:
-    scope = {"type": "http", "scheme": scheme, "server": server, "path": "/", "root_path": root,
-             "query_string": b"", "headers": [] if host is None else [(b"host", host)]}
-    return str(Request(scope).base_url).rstrip("/")
-
-
-def _header(request: Request, name: bytes) -> str | None:
-    """A request header as ``request.headers.get`` gives it (the first of that name), read from
-    the scope: Starlette's lookup raised and caught a KeyError for each absent header."""
-    for key, value in request.scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return None
-
-
 def _url_params(request: Request) -> tuple[tuple[str, str], ...]:
-    """The parameters in the request's URL, read from the ASGI scope: building ``request.url``
-    to get them cost more than parsing them. As there, a ``#`` ends the query string."""
+    """The parameters in the request's URL, strictly UTF-8 (Starlette's ``query_params`` would
+    read other bytes as Latin-1 and run a different query). As in a URL, ``#`` ends them."""
     raw = request.scope.get("query_string", b"")
     if not raw:
         return ()
@@ -364,21 +326,8 @@ def _url_params(request: Request) -> tuple[tuple[str, str], ...]:
     return _form_params(text.partition("#")[0])
 
 
-# Percent-decoding a query in Python took ~8 µs, a tenth of kzgraph's own time for a cached
-# answer: what clients send again (the same query, as a form or in the URL) is read once. Only
-# short texts are kept, so that the table holds at most a few MiB.
-_KEPT_FORM_CHARS = 8192
-
-
 def _form_params(text: str) -> tuple[tuple[str, str], ...]:
     """``text`` (URL-encoded form data or a URL's query string) as (name, value) pairs."""
-    if len(text) > _KEPT_FORM_CHARS:
-        return tuple(parse_qsl(text, keep_blank_values=True))
-    return _kept_form_params(text)
-
-
-@functools.lru_cache(maxsize=256)
-def _kept_form_params(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(parse_qsl(text, keep_blank_values=True))
 
 
@@ -426,10 +375,6 @@ def _choose_format(shape: QueryShape, format_param: str | None, accept: str | No
     return _negotiated(shape.form or "SELECT", accept)
 
 
-# Clients send a handful of Accept headers, and negotiating one cost as much as lexing the
-# query: the choice is kept per query form and header (64 at most; a request head is capped
-# at 16 KiB, see web/protocol.py, so at most 1 MiB of headers).
-@functools.lru_cache(maxsize=64)
 def _negotiated(form: str, accept: str | None) -> ResultFormat:
     by_type: dict[str, ResultFormat] = {}
     for candidate in formats_for(form):

@@ -38,7 +38,7 @@ from kzgraph.web.bodies import check_declared_length, read_body
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.errors import error_body
 from kzgraph.web.releases import Releases
-from kzgraph.web.state import Release
+from kzgraph.release import Release
 
 __all__ = ["Writer", "change_response", "curator_tokens", "rdf_body", "read_rdf",
            "rejection_response"]
