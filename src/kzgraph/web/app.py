@@ -33,6 +33,7 @@ from kzgraph.web.releases import DataWatcher, Releases
 from kzgraph.web.search import search_router
 from kzgraph.web.sparql import KzgraphSparqlRouter
 from kzgraph.web.state import Release, Served
+from kzgraph.web.timeline import timeline_router
 from kzgraph.web.writes import Writer
 
 __all__ = ["create_app"]
@@ -143,6 +144,7 @@ def create_app(
     app.include_router(downloads_router(served, settings.public_url.rstrip("/") or None))
     app.include_router(graph_store_router(served, writer))
     app.include_router(search_router(served))
+    app.include_router(timeline_router(served))
     app.include_router(linked_data_router(served))  # last: it holds the catch-all for thing IRIs
     return app
 

@@ -26,6 +26,7 @@ from kzgraph.prefixes import KZGRAPH_PREFIXES, WDQS_PREFIXES
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.errors import error_response
 from kzgraph.web.state import Served
+from kzgraph.web.timeline_chart import chart_of, timeline_of
 
 __all__ = ["CANONICAL_BASE", "PageView", "linked_data_router", "template_environment"]
 
@@ -128,7 +129,9 @@ def linked_data_router(served: Served) -> APIRouter:
 
     @router.get("/", include_in_schema=False)
     async def home() -> HTMLResponse:
-        return render("home.html", endpoints=ENDPOINT_PREFIXES, **current(served.version)[2])
+        events = timeline_of(served)
+        return render("home.html", endpoints=ENDPOINT_PREFIXES, timeline=events,
+                      timeline_chart=chart_of(events, "compact"), **current(served.version)[2])
 
     @router.get("/doc/{kind}/{name:path}", include_in_schema=False)
     async def document(kind: str, name: str, request: Request) -> Response:
@@ -142,8 +145,10 @@ def linked_data_router(served: Served) -> APIRouter:
         media = EXTENSIONS[chosen_ext] if chosen_ext else negotiate(request.headers.get("accept"), OFFERED)
         description = describe(dataset, iri)
         if media == "text/html":
+            own = timeline_of(served).of_entity(str(iri))
             return render("entity.html", d=description, doc=f"/doc/{kind}/{name}",
-                          references=_references(description))
+                          references=_references(description), timeline=own,
+                          timeline_chart=chart_of(own, "compact"))
         return _rdf_response(description, dataset, media)
 
     @router.get("/ontology", include_in_schema=False)
