@@ -5,7 +5,7 @@
 // list of the links under the drawing carries the same content for keyboards and screen readers.
 (function () {
   const SVG = "http://www.w3.org/2000/svg";
-  const ROW = 34, COLUMN = 320, MARGIN = 20, CHAR = 6.6;
+  const ROW = 34, COLUMN = 320, MARGIN = 20, CHAR = 7.4;  // CHAR: a 12px character, generously
 
   function iriVariables(variables, rows) {
     return variables.filter((v) => rows.some((row) => row[v] && row[v].type === "uri"));
