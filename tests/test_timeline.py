@@ -63,6 +63,12 @@ def test_each_event_names_its_claim_and_references(timeline):
     assert [r.short for r in contract.references] == ["article"]  # the passage cites nothing else
 
 
+def test_the_years_covered_run_from_the_first_to_the_last_day_of_any_event(timeline):
+    assert (timeline.first_year, timeline.last_year) == (1991, 2017)
+    agency = timeline.of_entity(str(KZ["KazCosmos"]))
+    assert (agency.first_year, agency.last_year) == (2007, 2007)
+
+
 def test_sources_own_dates_are_not_events(timeline):
     assert not [e for e in timeline.events if e.entity.startswith("https://w3id.org/kzgraph/source/")]
     assert "2007-04-12" not in {e.start.text for e in timeline.events}  # reference 1's publication

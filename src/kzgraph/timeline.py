@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from rdflib import Dataset
 
@@ -152,7 +152,9 @@ class Timeline:
 
     @property
     def last_year(self) -> int | None:
-        return max(((e.end or e.start).after_last_day.year - 1 for e in self.events), default=None)
+        """The year of the last day any event covers."""
+        last_days = [(e.end or e.start).after_last_day - timedelta(days=1) for e in self.events]
+        return max(last_days).year if last_days else None
 
     def as_json(self) -> dict:
         return {"query": TIMELINE_QUERY, "events": [e.as_json() for e in self.events]}

@@ -126,6 +126,10 @@ def test_an_entity_page_shows_its_own_dated_facts(client):
     items = outline(html[html.index('<section class="timeline-entity"'):]).items
     assert [i["date"] for i in items] == ["2006-06-18", "2008"]
     assert any(("claim", "/graph/kazsat-1-lost") == link for link in items[1]["links"])
+    agency = client.get("/doc/resource/KazCosmos", headers={"Accept": "text/html"})
+    assert agency.status_code == 200  # two days of one year: the chart spans that year
+    agency_items = outline(agency.text[agency.text.index('<section class="timeline-entity"'):]).items
+    assert [i["date"] for i in agency_items] == ["2007-03-24", "2007-03-27"]
     undated = client.get("/doc/resource/Star_City", headers={"Accept": "text/html"}).text
     assert "timeline-entity" not in undated
 
