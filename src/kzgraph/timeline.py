@@ -146,6 +146,9 @@ class Timeline:
     def of_entity(self, entity: str) -> "Timeline":
         return Timeline([e for e in self.events if e.entity == entity])
 
+    def first(self, count: int) -> "Timeline":
+        return Timeline(self.events[:count])
+
     @property
     def first_year(self) -> int | None:
         return min((e.start.first_day.year for e in self.events), default=None)

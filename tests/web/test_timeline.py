@@ -151,3 +151,37 @@ def test_the_chart_draws_precision_as_width_inside_its_box(dataset):
 def test_query_ui_link_escapes_the_query():
     link = query_ui_link("SELECT * { ?s ?p ?o } # & =", "graph")
     assert "&outputFormat=graph" in link and "%26" in link and " " not in link
+
+
+def test_the_home_page_timeline_is_bounded_and_the_full_one_is_not(dataset):
+    import httpx
+    from rdflib import Dataset, Literal
+    from rdflib.namespace import RDF, RDFS, XSD
+
+    from kzgraph import Settings, create_app
+    from kzgraph.dataset import PROVENANCE_GRAPH
+    from kzgraph.namespaces import KZ, KZG, KZO
+    from kzgraph.timeline import load_timeline
+    from kzgraph.web.pages import HOME_TIMELINE_LIMIT
+    from tests.conftest import LiveServer
+
+    many = Dataset(default_union=True)
+    for quad in dataset.quads((None, None, None, None)):
+        many.add(quad)
+    claim = KZG["test-many-dates"]
+    many.graph(PROVENANCE_GRAPH).add((claim, RDF.type, KZO.Claim))
+    for day in range(1, 71):
+        event = KZ[f"Test_event_{day}"]
+        many.graph(claim).add((event, KZO.date, Literal(f"1980-03-{day % 28 + 1:02d}", datatype=XSD.date)))
+        many.graph(claim).add((event, RDFS.label, Literal(f"Test event {day}", lang="en")))
+    settings = Settings(port=0, rate_limit_requests=0, rate_limit_query_seconds=0)
+    with LiveServer(create_app(many, settings, examples=[])) as server, \
+            httpx.Client(base_url=server.url, timeout=60) as client:
+        total = len(client.get("/timeline.json").json()["events"])
+        home = client.get("/", headers={"Accept": "text/html"}).text
+        timeline = client.get("/timeline", headers={"Accept": "text/html"}).text
+    assert total == len(load_timeline(dataset).events) + 70
+    section = home[home.index('<section class="timeline-home"'):]
+    assert len(outline(section).items) == HOME_TIMELINE_LIMIT
+    assert f"and {total - HOME_TIMELINE_LIMIT} more" in section
+    assert len(outline(timeline).items) == total

@@ -130,8 +130,10 @@ def linked_data_router(served: Served) -> APIRouter:
     @router.get("/", include_in_schema=False)
     async def home() -> HTMLResponse:
         events = timeline_of(served)
-        return render("home.html", endpoints=ENDPOINT_PREFIXES, timeline=events,
-                      timeline_chart=chart_of(events, "compact"), **current(served.version)[2])
+        shown = events.first(HOME_TIMELINE_LIMIT)
+        return render("home.html", endpoints=ENDPOINT_PREFIXES, timeline=shown,
+                      timeline_more=len(events.events) - len(shown.events),
+                      timeline_chart=chart_of(shown, "compact"), **current(served.version)[2])
 
     @router.get("/doc/{kind}/{name:path}", include_in_schema=False)
     async def document(kind: str, name: str, request: Request) -> Response:
@@ -199,6 +201,7 @@ def _references(description: Description) -> list:
 ENDPOINT_PREFIXES = (("/sparql", sorted(KZGRAPH_PREFIXES.items())),
                      ("/wikidata/sparql", sorted(WDQS_PREFIXES.items())))
 HOME_LIST_LIMIT = 100  # entries per home page section; a big graph's thousands are queried
+HOME_TIMELINE_LIMIT = 60  # events in the home page's timeline; /timeline has them all
 
 
 def _home_context(dataset: Dataset, view: PageView) -> dict:

@@ -147,10 +147,10 @@
       this.yasr.resultsEl.appendChild(root);
     }
 
-    getIcon() {
+    getIcon() {  // drawn, not a glyph: no font on the machine need have it
       const icon = document.createElement("span");
-      icon.textContent = "⛓";
       icon.setAttribute("aria-hidden", "true");
+      icon.innerHTML = '<svg viewBox="0 0 16 16" width="14" height="14" fill="none" stroke="currentColor" stroke-width="1.5"><circle cx="3" cy="8" r="2"/><circle cx="13" cy="3" r="2"/><circle cx="13" cy="13" r="2"/><line x1="5" y1="7" x2="11" y2="4"/><line x1="5" y1="9" x2="11" y2="12"/></svg>';
       return icon;
     }
   }

@@ -166,10 +166,10 @@
       this.yasr.resultsEl.appendChild(root);
     }
 
-    getIcon() {
+    getIcon() {  // drawn, not a glyph: no font on the machine need have it
       const icon = document.createElement("span");
-      icon.textContent = "⏱";
       icon.setAttribute("aria-hidden", "true");
+      icon.innerHTML = '<svg viewBox="0 0 16 16" width="14" height="14" fill="none" stroke="currentColor" stroke-width="1.5"><line x1="1" y1="13" x2="15" y2="13"/><rect x="2" y="3" width="5" height="3"/><rect x="6" y="8" width="8" height="3"/></svg>';
       return icon;
     }
   }
