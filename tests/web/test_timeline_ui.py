@@ -105,7 +105,8 @@ def test_the_timeline_example_opens_in_the_timeline_view(live_server, browser): 
     assert dates == sorted(dates, key=lambda d: (d + "-01-01")[:10])
     assert dates[0] == "1991"
     texts = [item.text for item in items]
-    assert "2 September 2015 Aidyn Aimbetov's spaceflight of 2015" in texts
+    assert "2 September 2015 Aidyn Aimbetov's spaceflight of 2015 — launch date" in texts
+    assert "2003–2009 Training of Aimbetov and Aymakhanov at Star City, 2003–2009" in texts  # a span
     assert any(text.startswith("2017") and "planned" in text for text in texts)
     assert view.find_elements(By.CSS_SELECTOR, "svg.kz-timeline-svg g.kz-mark.planned")
     browser.execute_script("arguments[0].scrollIntoView()", view)

@@ -46,25 +46,48 @@
     return String(year);
   }
 
-  // One event per distinct (date, label, entity): a fact's several references come as rows.
+  // One event per distinct (date, label, entity): a fact's several references come as rows. A
+  // ?propertyLabel says which date of the entity it is; a ?role of "start" / "end" (the
+  // timeline query's) joins an entity's one start and one end into a span.
   function eventsOf(rows, role) {
     const seen = new Map();
     rows.forEach((row) => {
       const when = row[role.when], precision = precisionOf(when);
       if (!precision || !parts(when.value)) { return; }
       const end = role.end && precisionOf(row[role.end]) ? row[role.end] : null;
-      const label = role.label && row[role.label] ? row[role.label].value :
+      const name = role.label && row[role.label] ? row[role.label].value :
         (role.entity && row[role.entity] ? row[role.entity].value : when.value);
-      const key = [when.value, end && end.value, label, role.entity && row[role.entity] && row[role.entity].value].join("\u0000");
+      const what = row.propertyLabel && role.label !== "propertyLabel" ? row.propertyLabel.value : null;
+      const label = what ? `${name} — ${what}` : name;
+      const href = role.entity && row[role.entity] ? row[role.entity].value : null;
+      const key = [when.value, end && end.value, label, href].join("\u0000");
       if (seen.has(key)) { return; }
       seen.set(key, {
         when: when.value, precision: precision, end: end && end.value, endPrecision: end && precisionOf(end),
-        label: label, href: role.entity && row[role.entity] ? row[role.entity].value : null,
+        label: label, name: name, href: href, role: row.role ? row.role.value : "point",
         planned: Object.keys(row).some((v) => /planned/i.test(v) && row[v].value === "true"),
       });
     });
-    return Array.from(seen.values()).sort((a, b) =>
+    return joinSpans(Array.from(seen.values())).sort((a, b) =>
       fractionalYear(a.when, a.precision, false) - fractionalYear(b.when, b.precision, false));
+  }
+
+  function joinSpans(events) {
+    const ends = new Map();
+    events.forEach((event) => {
+      if (event.href && (event.role === "start" || event.role === "end")) {
+        const pair = ends.get(event.href) || { start: [], end: [] };
+        pair[event.role].push(event);
+        ends.set(event.href, pair);
+      }
+    });
+    const joined = new Set();
+    ends.forEach(({ start, end }) => {
+      if (start.length !== 1 || end.length !== 1 || end[0].when < start[0].when) { return; }
+      Object.assign(start[0], { end: end[0].when, endPrecision: end[0].precision, label: start[0].name });
+      joined.add(end[0]);
+    });
+    return events.filter((event) => !joined.has(event));
   }
 
   function element(name, attributes, text) {
