@@ -185,3 +185,25 @@ def test_the_home_page_timeline_is_bounded_and_the_full_one_is_not(dataset):
     assert len(outline(section).items) == HOME_TIMELINE_LIMIT
     assert f"and {total - HOME_TIMELINE_LIMIT} more" in section
     assert len(outline(timeline).items) == total
+
+
+def test_a_new_release_gets_its_own_timeline(dataset):
+    from rdflib import Dataset, Literal
+    from rdflib.namespace import RDF, RDFS, XSD
+
+    from kzgraph.dataset import PROVENANCE_GRAPH
+    from kzgraph.namespaces import KZ, KZG, KZO
+    from kzgraph.web.state import Served
+    from kzgraph.web.timeline_chart import timeline_of
+
+    served = Served(dataset)
+    before = timeline_of(served)
+    assert timeline_of(served) is before  # once per release
+    grown = Dataset(default_union=True)
+    for quad in dataset.quads((None, None, None, None)):
+        grown.add(quad)
+    grown.graph(PROVENANCE_GRAPH).add((KZG["test-new"], RDF.type, KZO.Claim))
+    grown.graph(KZG["test-new"]).add((KZ["Test_new"], KZO.date, Literal("2020", datatype=XSD.gYear)))
+    grown.graph(KZG["test-new"]).add((KZ["Test_new"], RDFS.label, Literal("A new event", lang="en")))
+    served.replace(grown)
+    assert len(timeline_of(served).events) == len(before.events) + 1

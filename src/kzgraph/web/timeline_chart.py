@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
+from weakref import WeakKeyDictionary
 
 from kzgraph.timeline import TIMELINE_QUERY, Event, Timeline, load_timeline
-from kzgraph.web.state import Served
+from kzgraph.web.state import Release, Served
 
 __all__ = ["Chart", "Mark", "Tick", "chart_of", "query_ui_link", "timeline_of"]
 
@@ -107,12 +108,14 @@ def query_ui_link(query: str = TIMELINE_QUERY, view: str = "timeline") -> str:
     return f"/sparql#query={quote(query, safe='')}&outputFormat={view}"
 
 
-_cache: dict[int, tuple[int, Timeline]] = {}
+# Keyed by the release itself (dropped with it): a new release, or another app's, never sees an
+# old timeline.
+_timelines: WeakKeyDictionary[Release, Timeline] = WeakKeyDictionary()
 
 
 def timeline_of(served: Served) -> Timeline:
     """The timeline of the release being served; the query runs once per release."""
-    kept = _cache.get(id(served))
-    if kept is None or kept[0] != served.version:
-        kept = _cache[id(served)] = (served.version, load_timeline(served.dataset))
-    return kept[1]
+    release = served.release
+    if release not in _timelines:
+        _timelines[release] = load_timeline(release.dataset)
+    return _timelines[release]
