@@ -25,6 +25,7 @@ from kzgraph.web.reconcile import reconcile_router
 from kzgraph.web.search import search_router
 from kzgraph.web.service import Service
 from kzgraph.web.sparql import KzgraphSparqlRouter
+from kzgraph.web.timeline import timeline_router
 
 __all__ = ["create_app"]
 
@@ -68,6 +69,7 @@ def create_app(service: Service) -> FastAPI:
     public_url = service.settings.public_url.rstrip("/") or None
     app.include_router(reconcile_router(service.served, public_url))
     app.include_router(findability_router(service.served, public_url))
+    app.include_router(timeline_router(service.served))
     app.include_router(linked_data_router)  # last: it holds the catch-all for thing IRIs
     return app
 

@@ -27,6 +27,7 @@ from kzgraph.prefixes import KZGRAPH_PREFIXES, WDQS_PREFIXES
 from kzgraph.void import download_catalogue, versioned_path
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.errors import error_response
+from kzgraph.web.timeline_chart import chart_of, timeline_of
 from kzgraph.release import Release
 
 __all__ = ["CANONICAL_BASE", "PageView", "linked_data_router", "template_environment"]
@@ -148,8 +149,11 @@ def _home_markup(release: Release, base: str) -> str:
 async def home(request: Request) -> HTMLResponse:
     markup = _home_markup(request.app.state.service.served.release,
                           str(request.base_url).rstrip("/"))
+    events = timeline_of(request.app.state.service.served)
+    shown = events.first(HOME_TIMELINE_LIMIT)
     return _render(request, "home.html", endpoints=ENDPOINT_PREFIXES, markup=markup,
-                   **_current(request)[2])
+                   timeline=shown, timeline_more=len(events.events) - len(shown.events),
+                   timeline_chart=chart_of(shown, "compact"), **_current(request)[2])
 
 
 @linked_data_router.get("/doc/{kind}/{name:path}", include_in_schema=False)
@@ -168,8 +172,10 @@ async def document(kind: str, name: str, request: Request) -> Response:
         page = f"{str(request.base_url).rstrip('/')}/doc/{kind}/{name}"
         markup = entity_markup(description, dataset.graph(ONTOLOGY_GRAPH), _current(request)[1].title,
                                page, references)
+        own = timeline_of(request.app.state.service.served).of_entity(str(iri))
         return _render(request, "entity.html", d=description, doc=f"/doc/{kind}/{name}",
-                       references=references, markup=script_json(markup))
+                       references=references, markup=script_json(markup), timeline=own,
+                       timeline_chart=chart_of(own, "compact"))
     return _rdf_response(description, dataset, media)
 
 
@@ -220,6 +226,7 @@ def _references(description: Description) -> list:
 ENDPOINT_PREFIXES = (("/sparql", sorted(KZGRAPH_PREFIXES.items())),
                      ("/wikidata/sparql", sorted(WDQS_PREFIXES.items())))
 HOME_LIST_LIMIT = 100  # entries per home page section; a big graph's thousands are queried
+HOME_TIMELINE_LIMIT = 60  # events in the home page's timeline; /timeline has them all
 
 
 def _home_context(dataset: Dataset, view: PageView) -> dict:

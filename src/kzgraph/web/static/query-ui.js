@@ -16,15 +16,31 @@
   });
   const first = yasgui.getTab();
   if (examples.length) { first.setName(examples[0].title); }
+  const firstView = examples.length && defaultView(examples[0].query);
+  if (firstView) { first.getYasr().selectPlugin(firstView); }
   examples.slice(1).forEach((example) => {
     const tab = yasgui.addTab(false, {
       ...Yasgui.Tab.getDefaults(), name: example.title,
       requestConfig: { endpoint: endpoint, method: "POST" }, yasqe: { value: example.query },
+      yasr: { response: undefined,
+              settings: { selectedPlugin: defaultView(example.query) || "table", pluginsConfig: {} } },
     });
   });
   // A query that does not parse is answered 400 with the line of the mistake: mark that line.
-  yasgui.on("query", (instance, tab) => watchErrors(tab.getYasqe()));
+  yasgui.on("query", (instance, tab) => {
+    watchErrors(tab.getYasqe());
+    const view = defaultView(tab.getYasqe().getValue());
+    if (view) { tab.getYasr().selectPlugin(view); }
+  });
   window.kzgraphYasgui = yasgui;
+
+  // A query's result view, named as the Wikidata Query Service does: a "#defaultView:Timeline"
+  // comment line (the views this page has: the yasr-*.js plugins).
+  function defaultView(query) {
+    const found = /^#defaultView:(\w+)/m.exec(query);
+    const name = found && found[1].toLowerCase();
+    return name && Yasgui.Yasr.plugins[name] ? name : null;
+  }
 
   function watchErrors(yasqe) {
     unmarkErrorLines(yasqe);
