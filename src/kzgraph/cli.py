@@ -140,8 +140,9 @@ SETTING_HELP = {
                    "0: off",
     "max_connections": "connections served at once; beyond that 503 at once (bounds what slow "
                        "or idle clients can hold)",
-    "query_store": "memory: each query worker loads the data in memory (fastest joins); disk: "
-                   "workers read the shared on-disk store (least memory, for big graphs)",
+    "query_store": "auto: memory up to 250,000 quads, disk beyond; memory: each query worker "
+                   "loads the data in memory (fastest joins); disk: workers read the shared "
+                   "on-disk store (least memory, for big graphs)",
     "store_cache": "directory of the Oxigraph stores built from the data files, by their hash: "
                    "a restart on unchanged files opens the store instead of parsing "
                    "(default: $XDG_CACHE_HOME/kzgraph or ~/.cache/kzgraph)",
@@ -244,15 +245,24 @@ def run_serve(args: argparse.Namespace) -> None:
     overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(Settings)}
     overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}
     settings = Settings.from_env(**overrides)
-    app = create_app(served_service(settings, args.paths or None))
+    service = served_service(settings, args.paths or None)
+    app = create_app(service)
     # What was loaded lives as long as the server: keep the collector from rescanning its
     # objects on every few requests (it cost ~10 ms per request at 100k quads in rdflib).
     gc.collect()
     gc.freeze()
     configure_access_log(settings.access_log)
     print(f"kzgraph: serving {settings.base_url}/ (SPARQL endpoint and query UI at "
-          f"{settings.base_url}/sparql)")
+          f"{settings.base_url}/sparql); {query_store_note(service.served.release)}")
     uvicorn.run(app, **server_options(settings))
+
+
+def query_store_note(release) -> str:
+    """Where the query workers read the data, and how to choose otherwise."""
+    quads = f"{release.entry.quads:,} quads"
+    if release.sources["kzgraph"].in_memory:
+        return f"query workers hold the data in memory ({quads}; --query-store disk to share the disk store)"
+    return f"query workers read the on-disk store ({quads}; --query-store memory for faster joins)"
 
 
 def server_options(settings: Settings) -> dict:
@@ -275,19 +285,18 @@ SERVER_HTTP = {"http": "h11", "h11_max_incomplete_event_size": MAX_HEAD_BYTES}
 def served_service(settings: Settings, data: Sequence[Path] | None):
     """The service of the served files: their store (built by Oxigraph or found in the cache),
     watched for changes; the cache keeps only the entries in service."""
-    from kzgraph.release import Release
+    from kzgraph.release import Release, loads_in_memory
     from kzgraph.store import StoreCache
     from kzgraph.web.service import Service
 
     cache = StoreCache(settings.store_cache or None)
-    in_memory = settings.query_store == "memory"
 
     def sources() -> list[Path]:  # asked again on each check: a first commit changes them
         return [*served_files(settings.data_directory, data), *paths.ontology_files()]
 
     def rebuild(starting: bool = False) -> Release:
-        return Release.of_store(build_served(settings.data_directory, data, cache, starting),
-                                in_memory)
+        built = build_served(settings.data_directory, data, cache, starting)
+        return Release.of_store(built, loads_in_memory(settings.query_store, built.quads))
 
     release = rebuild(starting=True)
     cache.prune(keep={release.entry.path})

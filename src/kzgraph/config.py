@@ -20,7 +20,7 @@ _ZERO_MEANS_OFF = {"reload_interval", "rate_limit_requests", "rate_limit_query_s
                    "cache_bytes"}
 ACCESS_LOGS = ("json", "text", "off")
 READINESS = ("validate", "loaded")
-QUERY_STORES = ("memory", "disk")
+QUERY_STORES = ("auto", "memory", "disk")
 WIKIDATA_QUERY_SERVICE = "https://query.wikidata.org/sparql"
 
 
@@ -51,7 +51,7 @@ class Settings:
     readiness: str = "validate"        # /ready once the data conforms (validate) or is loaded
     cache_bytes: int = 64_000_000      # query answers kept per release; 0: off
     max_connections: int = 1000        # open connections at once; beyond that 503 (uvicorn)
-    query_store: str = "memory"        # workers load the data in memory, or read the disk store
+    query_store: str = "auto"          # workers load the data in memory, or read the disk store
     store_cache: str = ""              # built stores, by data hash; default ~/.cache/kzgraph
 
     def __post_init__(self) -> None:

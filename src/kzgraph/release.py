@@ -22,7 +22,7 @@ from kzgraph.query.worker import StoreFiles
 from kzgraph.store import BuiltStore, digest_of, open_dataset
 from kzgraph.wikidata.view import build_view
 
-__all__ = ["Release", "Served", "as_dataset", "oxigraph_nquads"]
+__all__ = ["MEMORY_STORE_MAX_QUADS", "Release", "Served", "as_dataset", "loads_in_memory", "oxigraph_nquads"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,6 +60,20 @@ class Release:
     def version(self) -> str:
         """The dataset version people see: the first 12 hex digits of the digest."""
         return self.digest[:12]
+
+
+# Up to this many quads, `--query-store auto` has each worker load the data in memory: joins
+# as fast as pyoxigraph in process, for about 550 bytes a quad in every worker. Beyond it the
+# workers share the on-disk store, as the Oxigraph server does: joins and scans about 1.5× slower,
+# a fraction of the memory (docs/performance.md has both measured at 100k and 1M quads).
+MEMORY_STORE_MAX_QUADS = 250_000
+
+
+def loads_in_memory(query_store: str, quads: int) -> bool:
+    """Whether the query workers load the data in memory, for the ``query_store`` setting."""
+    if query_store == "auto":
+        return quads <= MEMORY_STORE_MAX_QUADS
+    return query_store == "memory"
 
 
 def oxigraph_nquads(dataset: Dataset) -> bytes:
