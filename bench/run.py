@@ -1,8 +1,10 @@
 """Benchmark kzgraph against its peers, side by side in one run, over HTTP on loopback.
 
-Peers: kzgraph (`kzgraph serve`; `kzgraph-nocache`, the same without its result cache, since
-the benchmark repeats each query; `kzgraph-disk`, no cache and workers reading the on-disk store
-instead of loading it in memory; `kzgraph-nginx`, kzgraph behind the shipped nginx
+Peers: kzgraph (`kzgraph serve` as it comes: `--query-store auto`, so its workers load the data
+in memory up to 250,000 quads and read the on-disk store beyond; `kzgraph-nocache`, without its
+result cache, since the benchmark repeats each query, and its workers holding the data in memory
+at every size (`--query-store memory`); `kzgraph-disk`, no cache and workers reading the on-disk
+store; `kzgraph-nginx`, kzgraph behind the shipped nginx
 configuration, deploy/nginx/kzgraph.conf, whose cache answers repeated GET queries), stock
 rdflib-endpoint (`rdflib-endpoint serve`), the Oxigraph
 server (`oxigraph serve-read-only`, PyPI package `oxigraph`), Virtuoso Open Source (`virtuoso`:
@@ -191,7 +193,7 @@ def server_commands(peer: str, data: Path, port: int, workdir: Path) -> list[lis
         command = [str(BIN / "kzgraph"), "serve", str(data), "--port", str(port),
                    "--query-timeout", "120", "--rate-limit-requests", "0",
                    "--rate-limit-query-seconds", "0", "--readiness", "loaded"]
-        extra = {"kzgraph": [], NGINX_PEER: [], "kzgraph-nocache": ["--cache-bytes", "0"],
+        extra = {"kzgraph": [], NGINX_PEER: [], "kzgraph-nocache": ["--cache-bytes", "0", "--query-store", "memory"],
                  "kzgraph-disk": ["--cache-bytes", "0", "--query-store", "disk"]}[peer]
         return [command + extra]
     if peer == "rdflib-endpoint":
@@ -458,7 +460,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="kzgraph answers repeated queries from its result cache; "
                              f"{NGINX_PEER} is kzgraph behind the shipped nginx "
                              "(deploy/nginx/kzgraph.conf; a default where nginx is installed); "
-                             "kzgraph-nocache is the same server with --cache-bytes 0; "
+                             "kzgraph-nocache is the same server with --cache-bytes 0 and its "
+                             "workers holding the data in memory at every size; "
                              "kzgraph-disk also has its workers read the on-disk store "
                              "(--query-store disk) instead of loading it in memory; virtuoso "
                              "and kzgraph-virtuoso (kzgraph serve --backend on it) are defaults "

@@ -26,6 +26,7 @@ __all__ = [
     "default_graph_triples",
     "load_dataset",
     "parse_file",
+    "syntax_reason",
     "union_graph",
 ]
 
@@ -58,6 +59,13 @@ def new_dataset() -> Dataset:
     return dataset
 
 
+def syntax_reason(error: BadSyntax) -> str:
+    """What rdflib's Turtle/TriG parser found wrong, without the quoted input it adds around it:
+    the last of the exception's arguments (uri, lines, input, position, reason)."""
+    reason = error.args[-1] if error.args else None
+    return reason if isinstance(reason, str) and reason else str(error)
+
+
 def parse_file(path: Path | str, dataset: Dataset, graph: URIRef | None = None) -> None:
     """Parse one Turtle/TriG/N-Triples/N-Quads file into ``dataset`` (into ``graph`` if given).
 
@@ -71,7 +79,8 @@ def parse_file(path: Path | str, dataset: Dataset, graph: URIRef | None = None) 
     try:
         target.parse(path, format=fmt)
     except BadSyntax as error:
-        raise DataSyntaxError(path, f"syntax error: {error._why}", line=error.lines + 1) from None
+        raise DataSyntaxError(path, f"syntax error: {syntax_reason(error)}",
+                              line=error.lines + 1) from None
     except UnicodeDecodeError as error:
         line = path.read_bytes()[:error.start].count(b"\n") + 1
         raise DataSyntaxError(path, f"not UTF-8: {error.reason} at byte {error.start}",

@@ -7,7 +7,6 @@ import json
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from rdflib import Literal
 from rdflib.namespace import RDF, RDFS
 
@@ -17,9 +16,9 @@ from kzgraph.namespaces import KZ, KZG, KZO
 from kzgraph.reconciliation import Reconciler, named_entity_classes, parse_json
 from kzgraph.search import SearchIndex
 from kzgraph.validation import load_shapes
-from kzgraph.web.errors import install_error_handlers
-from kzgraph.web.reconcile import reconcile_router
-from kzgraph.release import Served
+from kzgraph.config import Settings
+from kzgraph.web import create_app
+from kzgraph.web.service import Service
 from kzgraph.wikidata.reconcile import MARGIN, THRESHOLD, proposed
 
 from ..conftest import LiveServer
@@ -63,12 +62,10 @@ def test_the_library_answers_as_the_schemas_say(reconciler):
 
 
 def test_a_new_release_is_reconciled_against():
-    served = Served(load_dataset())
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(reconcile_router(served, "http://kzgraph.test"))
+    service = Service.from_dataset(load_dataset(), Settings(public_url="http://kzgraph.test"))
+    served = service.served
     query = {"queries": json.dumps({"q": {"query": "Testsat Alpha", "type": "Spacecraft"}})}
-    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+    with LiveServer(create_app(service)) as server, httpx.Client(base_url=server.url, timeout=30) as http:
         assert http.post("/reconcile", data=query).json()["q"]["result"] == []
         assert http.get("/reconcile").json()["view"]["url"] == "http://kzgraph.test/doc/resource/{{id}}"
 

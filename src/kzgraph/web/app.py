@@ -64,12 +64,11 @@ def create_app(service: Service) -> FastAPI:
     app.mount("/static", StaticFiles(packages=[("kzgraph.web", "static")]), name="static")
     app.include_router(operations_router)
     app.include_router(downloads_router)
-    app.include_router(graph_store_router(service.served, service.writer))
+    app.include_router(graph_store_router)
     app.include_router(search_router)
-    public_url = service.settings.public_url.rstrip("/") or None
-    app.include_router(reconcile_router(service.served, public_url))
-    app.include_router(findability_router(service.served, public_url))
-    app.include_router(timeline_router(service.served))
+    app.include_router(reconcile_router)
+    app.include_router(findability_router)
+    app.include_router(timeline_router)
     app.include_router(linked_data_router)  # last: it holds the catch-all for thing IRIs
     return app
 

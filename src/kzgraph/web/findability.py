@@ -78,37 +78,46 @@ def _index(base_url: str, parts: int, lastmod: str) -> str:
             f"{entries}</sitemapindex>\n")
 
 
-def findability_router(served: Served, base_url: str | None = None) -> APIRouter:
-    """``base_url``: the public URL (``--public-url``), else the URL each request came to."""
-    router = APIRouter(tags=["findability"])
+findability_router = APIRouter(tags=["findability"])
 
-    @lru_cache(maxsize=1)
-    def pages_of(version: int) -> tuple[list[str], str]:
-        release = served.release
-        return sitemap_paths(release.dataset), release.built.isoformat(timespec="seconds")
 
-    def base(request: Request) -> str:
-        return base_url or str(request.base_url).rstrip("/")
+@lru_cache(maxsize=4)  # per served data and version (tests build many apps in one process)
+def _pages_of(served: Served, version: int) -> tuple[list[str], str]:
+    release = served.release
+    return sitemap_paths(release.dataset), release.built.isoformat(timespec="seconds")
 
-    @router.api_route("/robots.txt", methods=["GET", "HEAD"], include_in_schema=False)
-    async def robots(request: Request) -> Response:
-        return Response(robots_txt(base(request)), media_type="text/plain; charset=utf-8")
 
-    @router.api_route("/sitemap.xml", methods=["GET", "HEAD"], include_in_schema=False)
-    async def sitemap(request: Request) -> Response:
-        paths, lastmod = pages_of(served.version)
-        if len(paths) <= SITEMAP_LIMIT:
-            body = _urlset(base(request), paths, lastmod)
-        else:
-            body = _index(base(request), -(-len(paths) // SITEMAP_LIMIT), lastmod)
-        return Response(body, media_type="application/xml")
+def _base(request: Request) -> str:
+    """The public URL (``--public-url``), else the URL the request came to."""
+    public = request.app.state.service.settings.public_url.rstrip("/")
+    return public or str(request.base_url).rstrip("/")
 
-    @router.api_route("/sitemap-{number}.xml", methods=["GET", "HEAD"], include_in_schema=False)
-    async def sitemap_part(number: int, request: Request) -> Response:
-        paths, lastmod = pages_of(served.version)
-        part = paths[(number - 1) * SITEMAP_LIMIT:number * SITEMAP_LIMIT] if number >= 1 else []
-        if len(paths) <= SITEMAP_LIMIT or not part:
-            return error_response(NotFound(f"no sitemap part {number}; see /sitemap.xml"))
-        return Response(_urlset(base(request), part, lastmod), media_type="application/xml")
 
-    return router
+def _sitemap_pages(request: Request) -> tuple[list[str], str]:
+    served = request.app.state.service.served
+    return _pages_of(served, served.version)
+
+
+@findability_router.api_route("/robots.txt", methods=["GET", "HEAD"], include_in_schema=False)
+async def robots(request: Request) -> Response:
+    return Response(robots_txt(_base(request)), media_type="text/plain; charset=utf-8")
+
+
+@findability_router.api_route("/sitemap.xml", methods=["GET", "HEAD"], include_in_schema=False)
+async def sitemap(request: Request) -> Response:
+    paths, lastmod = _sitemap_pages(request)
+    if len(paths) <= SITEMAP_LIMIT:
+        body = _urlset(_base(request), paths, lastmod)
+    else:
+        body = _index(_base(request), -(-len(paths) // SITEMAP_LIMIT), lastmod)
+    return Response(body, media_type="application/xml")
+
+
+@findability_router.api_route("/sitemap-{number}.xml", methods=["GET", "HEAD"],
+                              include_in_schema=False)
+async def sitemap_part(number: int, request: Request) -> Response:
+    paths, lastmod = _sitemap_pages(request)
+    part = paths[(number - 1) * SITEMAP_LIMIT:number * SITEMAP_LIMIT] if number >= 1 else []
+    if len(paths) <= SITEMAP_LIMIT or not part:
+        return error_response(NotFound(f"no sitemap part {number}; see /sitemap.xml"))
+    return Response(_urlset(_base(request), part, lastmod), media_type="application/xml")

@@ -19,7 +19,6 @@ from kzgraph.store import graph_sizes
 from kzgraph.web.conneg import negotiate
 from kzgraph.web.errors import error_response
 from kzgraph.web.pages import RDF_FORMATS
-from kzgraph.release import Served
 from kzgraph.web.writes import Writer, change_response, read_rdf
 
 __all__ = ["graph_store_router"]
@@ -29,71 +28,77 @@ PREFIX = "/rdf-graphs"
 DEFAULT = None  # the graph name of the default graph in this module
 
 
-def graph_store_router(served: Served, writer: Writer | None = None) -> APIRouter:
-    router = APIRouter(tags=["graph store"])
+graph_store_router = APIRouter(tags=["graph store"])
 
-    def names() -> set:
-        return set(graph_sizes(served.dataset))
 
-    async def read(request: Request, name: URIRef | None) -> Response:
-        if name is DEFAULT:
-            graph = union_graph(served.dataset)
-        elif name in names():
-            graph = union_graph(served.dataset, [name])
-        else:
+async def _read(request: Request, name: URIRef | None) -> Response:
+    dataset = request.app.state.service.served.dataset
+    if name is DEFAULT:
+        graph = union_graph(dataset)
+    elif name in graph_sizes(dataset):
+        graph = union_graph(dataset, [name])
+    else:
+        return _not_found()
+    media = negotiate(request.headers.get("accept"), list(GRAPH_FORMATS))
+    body = graph.serialize(format=GRAPH_FORMATS[media], encoding="utf-8")
+    headers = {"Vary": "Accept", "Content-Length": str(len(body))}
+    return Response(b"" if request.method == "HEAD" else body, media_type=media, headers=headers)
+
+
+def _writer(request: Request) -> Writer:
+    writer = request.app.state.service.writer
+    if writer is None:
+        raise MethodNotAllowed("the graph store is read-only: only GET and HEAD are allowed",
+                               headers={"Allow": "GET, HEAD"})
+    writer.curator_name(request)  # refuse a bad token before reading the body
+    return writer
+
+
+async def _write(request: Request, name: URIRef | None, creating: bool = False) -> Response:
+    writer = _writer(request)
+    curator = writer.curator
+    if request.method == "DELETE":
+        if not curator.has_graph(name):
             return _not_found()
-        media = negotiate(request.headers.get("accept"), list(GRAPH_FORMATS))
-        body = graph.serialize(format=GRAPH_FORMATS[media], encoding="utf-8")
-        headers = {"Vary": "Accept", "Content-Length": str(len(body))}
-        return Response(b"" if request.method == "HEAD" else body, media_type=media, headers=headers)
+        return change_response(await writer.write(request, lambda who: curator.delete_graph(name, who)))
+    triples = await read_rdf(request, str(name) if name is not DEFAULT else str(request.url),
+                             writer.max_body_bytes, writer.body_seconds)
+    existed = curator.has_graph(name)
+    if request.method == "PUT":
+        change = await writer.write(request, lambda who: curator.replace_graph(name, triples, who))
+    else:
+        change = await writer.write(request, lambda who: curator.add_to_graph(name, triples, who))
+    if creating:
+        return change_response(change, 201, {"Location": str(name)})
+    return change_response(change, 200 if existed else 201)
 
-    async def write(request: Request, name: URIRef | None, creating: bool = False) -> Response:
-        if writer is None:
-            raise MethodNotAllowed("the graph store is read-only: only GET and HEAD are allowed",
-                                   headers={"Allow": "GET, HEAD"})
-        writer.curator_name(request)  # refuse a bad token before reading the body
-        curator = writer.curator
-        if request.method == "DELETE":
-            if not writer.curator.has_graph(name):
-                return _not_found()
-            change = await writer.write(request, lambda who: curator.delete_graph(name, who))
-            return change_response(change)
-        triples = await read_rdf(request, str(name) if name is not DEFAULT else str(request.url),
-                                 writer.max_body_bytes, writer.body_seconds)
-        existed = writer.curator.has_graph(name)
-        if request.method == "PUT":
-            change = await writer.write(request, lambda who: curator.replace_graph(name, triples, who))
-        else:
-            change = await writer.write(request, lambda who: curator.add_to_graph(name, triples, who))
-        if creating:
-            return change_response(change, 201, {"Location": str(name)})
-        return change_response(change, 200 if existed else 201)
 
-    @router.api_route(PREFIX, methods=["GET", "HEAD"], summary="Get a graph (Graph Store Protocol)")
-    async def get_indirect(request: Request) -> Response:
-        return await read(request, _indirect_name(request))
+@graph_store_router.api_route(PREFIX, methods=["GET", "HEAD"], summary="Get a graph (Graph Store Protocol)")
+async def get_indirect(request: Request) -> Response:
+    return await _read(request, _indirect_name(request))
 
-    @router.api_route(PREFIX + "/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
-    async def get_direct(request: Request, path: str) -> Response:
-        return await read(request, _direct_name(request))
 
-    @router.api_route(PREFIX, methods=["PUT", "POST", "DELETE", "PATCH"], include_in_schema=False)
-    async def write_indirect(request: Request) -> Response:
-        params = request.query_params
-        if request.method == "POST" and "default" not in params and "graph" not in params:
-            # POST to the store itself: a new graph, named by the server
-            new = URIRef(f"{str(request.base_url).rstrip('/')}{PREFIX}/{uuid.uuid4().hex}")
-            return await write(request, new, creating=True)
-        _refuse_patch(request)
-        return await write(request, _indirect_name(request))
+@graph_store_router.api_route(PREFIX + "/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+async def get_direct(request: Request, path: str) -> Response:
+    return await _read(request, _direct_name(request))
 
-    @router.api_route(PREFIX + "/{path:path}", methods=["PUT", "POST", "DELETE", "PATCH"],
-                      include_in_schema=False)
-    async def write_direct(request: Request, path: str) -> Response:
-        _refuse_patch(request)
-        return await write(request, _direct_name(request))
 
-    return router
+@graph_store_router.api_route(PREFIX, methods=["PUT", "POST", "DELETE", "PATCH"], include_in_schema=False)
+async def write_indirect(request: Request) -> Response:
+    params = request.query_params
+    if request.method == "POST" and "default" not in params and "graph" not in params:
+        # POST to the store itself: a new graph, named by the server
+        new = URIRef(f"{str(request.base_url).rstrip('/')}{PREFIX}/{uuid.uuid4().hex}")
+        return await _write(request, new, creating=True)
+    _refuse_patch(request)
+    return await _write(request, _indirect_name(request))
+
+
+@graph_store_router.api_route(PREFIX + "/{path:path}", methods=["PUT", "POST", "DELETE", "PATCH"],
+                              include_in_schema=False)
+async def write_direct(request: Request, path: str) -> Response:
+    _refuse_patch(request)
+    return await _write(request, _direct_name(request))
 
 
 def _refuse_patch(request: Request) -> None:

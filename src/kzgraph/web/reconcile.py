@@ -56,72 +56,88 @@ def _named_classes() -> tuple:
     return tuple(named_entity_classes(load_shapes()))
 
 
-def reconcile_router(served: Served, public_url: str | None = None) -> APIRouter:
-    """The routes; ``public_url`` (else the URL a request came to) prefixes the manifest's URLs."""
-    router = APIRouter(tags=["reconciliation"])
-    current = CurrentReconciler(served)
-    templates = template_environment()
+reconcile_router = APIRouter(tags=["reconciliation"])
+TEMPLATES = template_environment()
 
-    async def answer(request: Request, fields: dict) -> Response:
-        queries, extend = fields.get("queries"), fields.get("extend")
-        if queries is not None and extend is not None:
-            raise BadRequest("send either queries= or extend=, not both")
-        service = await run_in_threadpool(current.get)
-        if queries is not None:
-            batch = parse_json(queries, "queries")
-            return JSONResponse(await run_in_threadpool(service.reconcile, batch))
-        if extend is not None:
-            body = parse_json(extend, "extend")
-            return JSONResponse(await run_in_threadpool(service.extend, body))
-        base = public_url or str(request.base_url).rstrip("/")
-        return JSONResponse(service.manifest(base, NAME, SERVICE_VERSION))
 
-    @router.get("/reconcile", summary="Reconciliation service: manifest, queries= or extend=")
-    async def reconcile_get(request: Request) -> Response:
-        return await answer(request, dict(request.query_params))
+@lru_cache(maxsize=4)  # one per served data (tests build many apps in one process)
+def _reconciler_of(served: Served) -> CurrentReconciler:
+    return CurrentReconciler(served)
 
-    @router.post("/reconcile", summary="Reconciliation service: queries= or extend= as a form")
-    async def reconcile_post(request: Request) -> Response:
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media not in FORM_TYPES:
-            raise UnsupportedMediaType(
-                "send queries= or extend= as a form (application/x-www-form-urlencoded), "
-                f"not {media or 'a body without a Content-Type'}")
-        form = await request.form()
-        fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        if not fields.keys() & {"queries", "extend"}:
-            raise BadRequest("the form has no queries= or extend= field")
-        return await answer(request, fields)
 
-    @router.get("/reconcile/preview", summary="An HTML card of an entity, with its sources")
-    async def preview(id: str | None = None) -> HTMLResponse:
-        if not id:
-            raise BadRequest("preview needs id=, an entity id such as KazSat-1")
-        service = await run_in_threadpool(current.get)
-        card = await run_in_threadpool(service.card, id)
-        return HTMLResponse(templates.get_template("reconcile_preview.html").render(card=card))
+async def _service(request: Request) -> Reconciler:
+    return await run_in_threadpool(_reconciler_of(request.app.state.service.served).get)
 
-    @router.get("/reconcile/suggest/{kind}", summary="Autocomplete of entities, types, properties")
-    async def suggest(kind: str, prefix: str | None = None, cursor: str | None = None) -> Response:
-        if kind not in SUGGEST_KINDS:
-            raise BadRequest(f"the suggest services are {', '.join(SUGGEST_KINDS)}, not {kind!r}")
-        if prefix is None:
-            raise BadRequest("suggest needs prefix=, the text typed so far")
-        skip = _whole_number(cursor, "cursor", 0)
-        service = await run_in_threadpool(current.get)
-        method = {"entity": service.suggest_entities, "type": service.suggest_types,
-                  "property": service.suggest_properties}[kind]
-        return JSONResponse(await run_in_threadpool(method, prefix, skip))
 
-    @router.get("/reconcile/properties", summary="Properties to extend a column of a type with")
-    async def properties(type: str | None = None, limit: str | None = None) -> Response:
-        count = _whole_number(limit, "limit", 1) if limit not in (None, "") else None
-        if count is not None and count > MAX_LIMIT:
-            raise BadRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}")
-        service = await run_in_threadpool(current.get)
-        return JSONResponse(await run_in_threadpool(service.propose_properties, type or "", count))
+def _public_base(request: Request) -> str:
+    """The manifest's URLs start with the public URL (``--public-url``), else the request's."""
+    public = request.app.state.service.settings.public_url.rstrip("/")
+    return public or str(request.base_url).rstrip("/")
 
-    return router
+
+async def _answer(request: Request, fields: dict) -> Response:
+    queries, extend = fields.get("queries"), fields.get("extend")
+    if queries is not None and extend is not None:
+        raise BadRequest("send either queries= or extend=, not both")
+    service = await _service(request)
+    if queries is not None:
+        batch = parse_json(queries, "queries")
+        return JSONResponse(await run_in_threadpool(service.reconcile, batch))
+    if extend is not None:
+        body = parse_json(extend, "extend")
+        return JSONResponse(await run_in_threadpool(service.extend, body))
+    return JSONResponse(service.manifest(_public_base(request), NAME, SERVICE_VERSION))
+
+
+@reconcile_router.get("/reconcile", summary="Reconciliation service: manifest, queries= or extend=")
+async def reconcile_get(request: Request) -> Response:
+    return await _answer(request, dict(request.query_params))
+
+
+@reconcile_router.post("/reconcile", summary="Reconciliation service: queries= or extend= as a form")
+async def reconcile_post(request: Request) -> Response:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in FORM_TYPES:
+        raise UnsupportedMediaType(
+            "send queries= or extend= as a form (application/x-www-form-urlencoded), "
+            f"not {media or 'a body without a Content-Type'}")
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    if not fields.keys() & {"queries", "extend"}:
+        raise BadRequest("the form has no queries= or extend= field")
+    return await _answer(request, fields)
+
+
+@reconcile_router.get("/reconcile/preview", summary="An HTML card of an entity, with its sources")
+async def preview(request: Request, id: str | None = None) -> HTMLResponse:
+    if not id:
+        raise BadRequest("preview needs id=, an entity id such as KazSat-1")
+    service = await _service(request)
+    card = await run_in_threadpool(service.card, id)
+    return HTMLResponse(TEMPLATES.get_template("reconcile_preview.html").render(card=card))
+
+
+@reconcile_router.get("/reconcile/suggest/{kind}", summary="Autocomplete of entities, types, properties")
+async def suggest(request: Request, kind: str, prefix: str | None = None,
+                  cursor: str | None = None) -> Response:
+    if kind not in SUGGEST_KINDS:
+        raise BadRequest(f"the suggest services are {', '.join(SUGGEST_KINDS)}, not {kind!r}")
+    if prefix is None:
+        raise BadRequest("suggest needs prefix=, the text typed so far")
+    skip = _whole_number(cursor, "cursor", 0)
+    service = await _service(request)
+    method = {"entity": service.suggest_entities, "type": service.suggest_types,
+              "property": service.suggest_properties}[kind]
+    return JSONResponse(await run_in_threadpool(method, prefix, skip))
+
+
+@reconcile_router.get("/reconcile/properties", summary="Properties to extend a column of a type with")
+async def properties(request: Request, type: str | None = None, limit: str | None = None) -> Response:
+    count = _whole_number(limit, "limit", 1) if limit not in (None, "") else None
+    if count is not None and count > MAX_LIMIT:
+        raise BadRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}")
+    service = await _service(request)
+    return JSONResponse(await run_in_threadpool(service.propose_properties, type or "", count))
 
 
 def _whole_number(text: str | None, name: str, least: int) -> int:

@@ -23,6 +23,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from kzgraph.config import Settings
 from kzgraph.curation import Change, Curator, DatasetFile, report_json
+from kzgraph.dataset import syntax_reason
 from kzgraph.errors import (
     BadRequest,
     Forbidden,
@@ -167,7 +168,7 @@ def rdf_body(body: bytes, content_type: str | None, base: str) -> Graph:
     try:
         _parse_lenient(graph, body, fmt, base)
     except BadSyntax as error:
-        raise BadRequest(f"the {media} body does not parse: {error._why} (line {error.lines + 1})") from None
+        raise BadRequest(f"the {media} body does not parse: {syntax_reason(error)} (line {error.lines + 1})") from None
     except Exception as error:  # rdflib's parsers raise many kinds
         raise BadRequest(f"the {media} body does not parse: {error}") from None
     return graph
