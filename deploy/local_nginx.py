@@ -32,8 +32,9 @@ DEBIAN_HTTP = """
     gzip on;
 """
 
+# worker_processes as Debian's nginx.conf sets it: one per core.
 MAIN = """{user}
-worker_processes 1;
+worker_processes auto;
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
 events {{ worker_connections 1024; }}
