@@ -230,6 +230,30 @@ def test_the_time_a_job_started_leaves_out_its_wait(nquads):
     assert waited > 0.3 and 0 <= ran < waited
 
 
+def test_a_job_stopped_at_its_deadline_is_charged_from_when_it_got_a_worker(nquads):
+    """Its client's query time is charged for the whole run (the query-seconds rate limit), and
+    a job whose time ran out while it waited for a worker is charged nothing."""
+    async def scenario() -> tuple[dict, dict]:
+        pool, _ = await started_pool({"kzgraph": nquads}, workers=1)
+        loop = asyncio.get_running_loop()
+        ran, waited = {"asked": loop.time()}, {}
+        try:
+            runaway = asyncio.ensure_future(pool.run(RUNAWAY, 1.0, ran))
+            await asyncio.sleep(0.1)
+            waited["asked"] = loop.time()
+            with pytest.raises(QueryTimeout, match="waiting"):
+                await pool.run(ASK, 0.3, waited)
+            with pytest.raises(QueryTimeout, match="running"):
+                await runaway
+            return ran, waited
+        finally:
+            await pool.close()
+
+    ran, waited = asyncio.run(scenario())
+    assert 0 <= ran["started"] - ran["asked"] < 0.1
+    assert "started" not in waited
+
+
 @pytest.mark.parametrize("run", [asyncio.run, uvloop.run], ids=["asyncio", "uvloop"])
 def test_answers_bigger_than_a_pipe_buffer_arrive_whole(nquads, run):
     query = Job(query="SELECT ?s ?p ?o WHERE { ?s ?p ?o }", engine_format="JSON")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+from collections import deque
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
@@ -48,7 +49,7 @@ class WorkerPool:
         self._max_waiting = max_waiting
         self._retry_after = retry_after
         self._pool: ProcessPool | None = None
-        self._in_flight = 0  # jobs asked of the pool and not yet answered: pebble's queue has no bound
+        self._turns = _Turns(workers)  # pebble's queue has no bound: jobs are counted here
         self._retiring: dict[ProcessPool, asyncio.Future] = {}  # old pools, joined in the background
         self.started = False
 
@@ -58,12 +59,12 @@ class WorkerPool:
     @property
     def busy(self) -> int:
         """Jobs a worker is running (each worker runs one at a time)."""
-        return min(self._in_flight, self._size)
+        return self._turns.running
 
     @property
     def waiting(self) -> int:
         """Jobs waiting for a free worker."""
-        return max(self._in_flight - self._size, 0)
+        return len(self._turns.waiting)
 
     async def start(self) -> None:
         self._pool = await self._loaded_pool(self._datasets)
@@ -91,18 +92,21 @@ class WorkerPool:
         """Run ``job``; raise QueryTimeout after ``timeout`` seconds (waiting included).
         ``timing["started"]`` is set (loop time) to when a worker took the job: what the query
         cost, rather than what it waited, is charged to the client's query time."""
-        if self._in_flight >= self._size + self._max_waiting:
+        if self.busy >= self._size and self.waiting >= self._max_waiting:
             raise Overloaded("all query workers are busy; try again shortly",
                              headers={"Retry-After": str(self._retry_after)})
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        self._in_flight += 1
+        turn = self._turns.join(loop.time())
+        ran = None
         try:
             reply, ran = await self._answer(job, timeout, deadline)
         finally:
-            self._in_flight -= 1
-        if timing is not None:
-            timing["started"] = loop.time() - ran
+            self._turns.leave(turn, loop.time())
+            if timing is not None and turn.started is not None:
+                # An answer says how long it ran; a job stopped at its deadline is charged
+                # from when it got its turn
+                timing["started"] = loop.time() - ran if ran is not None else turn.started
         return _result(reply)
 
     async def _answer(self, job: Job, timeout: float, deadline: float) -> tuple[tuple, float]:
@@ -172,6 +176,40 @@ class WorkerPool:
         joined = asyncio.get_running_loop().run_in_executor(None, pool.join)
         self._retiring[pool] = joined
         joined.add_done_callback(lambda _: self._retiring.pop(pool, None))
+
+
+class _Turn:
+    __slots__ = ("started",)
+
+    def __init__(self, started: float | None) -> None:
+        self.started = started  # loop time it got a worker; None while it waits
+
+
+class _Turns:
+    """Which jobs hold a worker, and since when: first come, first served, one job per worker,
+    as pebble hands them out. Pebble tells whether a job runs but not since when, and a job
+    stopped at its deadline is charged to its client from when it got its worker."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.running = 0
+        self.waiting: deque[_Turn] = deque()
+
+    def join(self, now: float) -> _Turn:
+        if self.running < self.workers:
+            self.running += 1
+            return _Turn(now)
+        turn = _Turn(None)
+        self.waiting.append(turn)
+        return turn
+
+    def leave(self, turn: _Turn, now: float) -> None:
+        if turn.started is None:  # its time ran out, or its caller left, while it waited
+            self.waiting.remove(turn)
+        elif self.waiting:  # its worker takes the next job
+            self.waiting.popleft().started = now
+        else:
+            self.running -= 1
 
 
 def _result(reply: tuple) -> bytes:
