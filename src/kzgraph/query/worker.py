@@ -21,8 +21,8 @@ from kzgraph.query.service_guard import ServiceFailure, ServiceGuard
 from kzgraph.query.union import materialize_union
 from kzgraph.matching import oxigraph_functions
 
-__all__ = ["JOB_STACK_BYTES", "Job", "StoreFiles", "WORKER_NAME", "die_with_the_server", "load_datasets", "loaded",
-           "run_job"]
+__all__ = ["JOB_STACK_BYTES", "Job", "StoreFiles", "WORKER_NAME", "die_with_the_server",
+           "load_datasets", "loaded", "run_job"]
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,6 @@ class _Loaded:
         self.stores: dict[str, tuple] = {}
         self.runner: ThreadPoolExecutor | None = None
         self.guard = _LazyGuard()
-
 
 
 def load_datasets(datasets: dict[str, "bytes | StoreFiles"]) -> None:
