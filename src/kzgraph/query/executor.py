@@ -9,7 +9,7 @@ external SPARQL endpoint (:class:`~kzgraph.query.remote.RemoteExecutor`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from kzgraph.config import Settings
 from kzgraph.query.pool import WorkerPool
@@ -19,6 +19,7 @@ from kzgraph.query.worker import Job, StoreFiles
 __all__ = ["QueryExecutor", "query_executor"]
 
 
+@runtime_checkable
 class QueryExecutor(Protocol):
     """Runs jobs, bounded: one deadline for waiting and running, a bounded queue, typed errors."""
 
