@@ -147,7 +147,10 @@ class WorkerPool:
             self._pool.stop()
             self._retire(self._pool)
             self._pool = self._new_pool(self._datasets)
-        return self._pool.schedule(run_job, args=(job,))
+        try:
+            return self._pool.schedule(run_job, args=(job,))
+        except RuntimeError:  # given up just now, by pebble's own thread: the job never ran
+            raise BrokenProcessPool("the pool was given up") from None
 
     async def _loaded_pool(self, datasets: dict[str, "bytes | StoreFiles"]) -> ProcessPool:
         """A new pool whose workers are loading ``datasets``, once the first has loaded them
