@@ -36,20 +36,18 @@ def nquads(dataset) -> bytes:
     return dataset.serialize(format="nquads", encoding="utf-8")
 
 
-async def started_pool(datasets: dict, **options) -> tuple[WorkerPool, set[int]]:
-    """A started pool and its worker processes (those it started, told from other pools')."""
+async def started_pool(datasets: dict, **options) -> tuple[WorkerPool, set[int], set[int]]:
+    """A started pool, its worker processes, and those of other pools (other tests' servers)."""
+    others = query_workers()
     pool = WorkerPool(datasets, **options)
     await pool.start()
-    workers = await asyncio.to_thread(wait_for_workers, options.get("workers", 2), OTHERS)
-    return pool, workers
-
-
-OTHERS = query_workers()  # workers of pools of other tests (session-wide servers), if any
+    workers = await asyncio.to_thread(wait_for_workers, options.get("workers", 2), others)
+    return pool, workers, others
 
 
 def test_a_runaway_job_is_stopped_and_the_other_workers_job_is_answered(nquads):
     async def scenario():
-        pool, workers = await started_pool({"kzgraph": nquads}, workers=2)
+        pool, workers, others = await started_pool({"kzgraph": nquads}, workers=2)
         try:
             runaway = asyncio.ensure_future(pool.run(RUNAWAY, 1.5))
             await asyncio.sleep(0.3)
@@ -59,7 +57,7 @@ def test_a_runaway_job_is_stopped_and_the_other_workers_job_is_answered(nquads):
                 await runaway
             assert await asyncio.to_thread(gone_within, ran, 2.0), "the runaway worker computes on"
             assert b"true" in await pool.run(ASK, 30)
-            fresh = await asyncio.to_thread(wait_for_workers, 1, OTHERS | workers)
+            fresh = await asyncio.to_thread(wait_for_workers, 1, others | workers)
             return ran, workers, fresh
         finally:
             await pool.close()
@@ -71,7 +69,7 @@ def test_a_runaway_job_is_stopped_and_the_other_workers_job_is_answered(nquads):
 
 def test_the_timeout_counts_the_wait_for_a_free_worker(nquads):
     async def scenario() -> float:
-        pool, _ = await started_pool({"kzgraph": nquads}, workers=1)
+        pool, _, _ = await started_pool({"kzgraph": nquads}, workers=1)
         try:
             runaway = asyncio.ensure_future(pool.run(RUNAWAY, 3))
             await asyncio.sleep(0.2)
@@ -90,7 +88,7 @@ def test_the_timeout_counts_the_wait_for_a_free_worker(nquads):
 
 def test_a_full_queue_is_refused_at_once_with_retry_after(nquads):
     async def scenario():
-        pool, _ = await started_pool({"kzgraph": nquads}, workers=1, max_waiting=1)
+        pool, _, _ = await started_pool({"kzgraph": nquads}, workers=1, max_waiting=1)
         try:
             flying = [asyncio.ensure_future(pool.run(RUNAWAY, 2)) for _ in range(2)]
             await asyncio.sleep(0.1)
@@ -123,7 +121,7 @@ def test_a_job_that_took_an_idle_worker_does_not_count_as_waiting(nquads):
         return answer
 
     async def scenario() -> list[bytes]:
-        pool, _ = await started_pool({"kzgraph": nquads}, workers=1, max_waiting=1)
+        pool, _, _ = await started_pool({"kzgraph": nquads}, workers=1, max_waiting=1)
         try:
             return [await second_after(pool, turns) for turns in range(6)]
         finally:
@@ -135,7 +133,7 @@ def test_a_job_that_took_an_idle_worker_does_not_count_as_waiting(nquads):
 @pytest.mark.parametrize("run", [asyncio.run, uvloop.run], ids=["asyncio", "uvloop"])
 def test_a_worker_that_dies_mid_job_fails_that_job_and_the_next_is_answered(nquads, run):
     async def scenario():
-        pool, workers = await started_pool({"kzgraph": nquads}, workers=1)
+        pool, workers, others = await started_pool({"kzgraph": nquads}, workers=1)
         try:
             runaway = asyncio.ensure_future(pool.run(RUNAWAY, 30))
             await asyncio.sleep(0.5)
@@ -152,14 +150,14 @@ def test_a_worker_that_dies_mid_job_fails_that_job_and_the_next_is_answered(nqua
 
 def test_workers_killed_while_idle_are_replaced_and_cost_no_job_an_error(nquads):
     async def scenario() -> list[bytes]:
-        pool, workers = await started_pool({"kzgraph": nquads}, workers=2)
+        pool, workers, others = await started_pool({"kzgraph": nquads}, workers=2)
         try:
             for pid in workers:
                 os.kill(pid, signal.SIGKILL)
             await asyncio.sleep(0.5)  # the pool notices
             answers = await asyncio.gather(*(pool.run(ASK, 30) for _ in range(6)))
             assert query_workers().isdisjoint(workers)
-            assert len(await asyncio.to_thread(wait_for_workers, 2, OTHERS | workers)) == 2
+            assert len(await asyncio.to_thread(wait_for_workers, 2, others | workers)) == 2
             return answers
         finally:
             await pool.close()
@@ -168,10 +166,10 @@ def test_workers_killed_while_idle_are_replaced_and_cost_no_job_an_error(nquads)
 
 
 def test_reload_serves_the_new_data_while_a_job_on_the_old_data_finishes():
-    old, new = triples(4000), triples(10, name="new")
+    old, new = triples(6000), triples(10, name="new")  # the old job: seconds of work
 
     async def scenario():
-        pool, _ = await started_pool({"kzgraph": old}, workers=1)
+        pool, _, _ = await started_pool({"kzgraph": old}, workers=1)
         try:
             counting = asyncio.ensure_future(pool.run(PAIRS, 120))
             await asyncio.sleep(0.3)
@@ -184,14 +182,14 @@ def test_reload_serves_the_new_data_while_a_job_on_the_old_data_finishes():
 
     fresh, counted = asyncio.run(scenario())
     assert fresh.split()[1] == b"100"  # 10 new triples, squared
-    assert counted.split()[1] == str(4000 ** 2).encode()  # the old job saw the old data, whole
+    assert counted.split()[1] == str(6000 ** 2).encode()  # the old job saw the old data, whole
 
 
 def test_a_caller_that_goes_away_stops_its_job(nquads):
     """A client that disconnects cancels its request's task: the job's worker is ended (its CPU
     freed) and a fresh one answers the next job."""
     async def scenario() -> float:
-        pool, workers = await started_pool({"kzgraph": nquads}, workers=1)
+        pool, workers, others = await started_pool({"kzgraph": nquads}, workers=1)
         try:
             runaway = asyncio.ensure_future(pool.run(RUNAWAY, 60))
             await asyncio.sleep(0.5)
@@ -214,7 +212,7 @@ def test_the_time_a_job_started_leaves_out_its_wait(nquads):
     slow = triples(2500)
 
     async def scenario() -> tuple[float, float]:
-        pool, _ = await started_pool({"kzgraph": slow}, workers=1)
+        pool, _, _ = await started_pool({"kzgraph": slow}, workers=1)
         try:
             ahead = asyncio.ensure_future(pool.run(PAIRS, 60))
             await asyncio.sleep(0.1)
@@ -234,7 +232,7 @@ def test_a_job_stopped_at_its_deadline_is_charged_from_when_it_got_a_worker(nqua
     """Its client's query time is charged for the whole run (the query-seconds rate limit), and
     a job whose time ran out while it waited for a worker is charged nothing."""
     async def scenario() -> tuple[dict, dict]:
-        pool, _ = await started_pool({"kzgraph": nquads}, workers=1)
+        pool, _, _ = await started_pool({"kzgraph": nquads}, workers=1)
         loop = asyncio.get_running_loop()
         ran, waited = {"asked": loop.time()}, {}
         try:
@@ -259,7 +257,7 @@ def test_answers_bigger_than_a_pipe_buffer_arrive_whole(nquads, run):
     query = Job(query="SELECT ?s ?p ?o WHERE { ?s ?p ?o }", engine_format="JSON")
 
     async def ask_twice() -> list[bytes]:
-        pool, _ = await started_pool({"kzgraph": nquads}, workers=1)
+        pool, _, _ = await started_pool({"kzgraph": nquads}, workers=1)
         try:
             return [await pool.run(query, 60) for _ in range(2)]
         finally:

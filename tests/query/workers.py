@@ -1,5 +1,5 @@
 """The query worker processes of this test process, as the operating system shows them: its
-children that named themselves kzgraph's query workers (``ps`` shows the same name)."""
+children that named themselves kzgraph's query workers once loaded (``ps`` shows the name)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from kzgraph.query.worker import WORKER_NAME
 
 
 def query_workers() -> set[int]:
-    """Live query workers started by this process (by any of its pools)."""
+    """Live, loaded query workers started by this process (by any of its pools)."""
     children = {int(pid) for task in Path("/proc/self/task").iterdir()
                 for pid in (task / "children").read_text().split()}
     return {pid for pid in children if _named_a_worker(pid) and running(pid)}

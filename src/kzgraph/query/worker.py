@@ -82,8 +82,9 @@ class _CappedBuffer:
 # worker. Jobs run in a thread whose stack is reserved (virtual memory, not resident) big enough
 # for the longest query the length cap lets through (50,000 operators need under 256 MiB).
 JOB_STACK_BYTES = 512 * 1024 * 1024
-# What ``ps`` and ``top`` call a worker (Linux's 15-byte process name): an operator, and the
-# tests, tell query workers from the server's other children by it.
+# What ``ps`` and ``top`` call a worker once it has loaded the data (Linux's 15-byte process
+# name): an operator, and the tests, tell ready query workers from the server's other children
+# (and from workers still loading) by it.
 WORKER_NAME = b"kzgraph-query"
 _PR_SET_PDEATHSIG = 1
 _PR_SET_NAME = 15
@@ -103,7 +104,6 @@ def load_datasets(datasets: dict[str, "bytes | StoreFiles"]) -> None:
     """A worker's start (the process pool's initializer): load each dataset (name → N-Quads or
     a built store) into this process, once; every job it answers reads them."""
     die_with_the_server()
-    _name_the_process()
     # Stopped workers (a job past its time, a client gone) get SIGTERM. The pool's own handler
     # is Python code, run only when the engine hands control back to the interpreter: a runaway
     # query would compute on for the pool's grace period before its SIGKILL. The default action
@@ -114,6 +114,7 @@ def load_datasets(datasets: dict[str, "bytes | StoreFiles"]) -> None:
     give_back_memory()  # those bytes and the parser's buffers
     threading.stack_size(JOB_STACK_BYTES)
     _LOADED.runner = ThreadPoolExecutor(1, thread_name_prefix="kzgraph-jobs")
+    _name_the_process()  # last: the name says the worker is loaded and takes jobs
 
 
 def run_job(job: Job) -> tuple[tuple, float]:
