@@ -15,6 +15,7 @@ from kzgraph.web.service import Service
 
 from ..conftest import LiveServer, select
 from ..loopback import LoopbackServer, QuietHandler, send
+from ..query.workers import cpu_seconds, query_workers, wait_for_workers
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 HEAD = "SELECT ?h WHERE { <https://w3id.org/kzgraph/resource/KazCosmos> <https://w3id.org/kzgraph/ontology#head> ?h }"
@@ -123,23 +124,11 @@ def test_allowlisted_service_is_queried(dataset, listener):
     assert len(listener.hits) == 1
 
 
-def cpu_seconds(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-
-
-def worker_pids(app) -> set[int]:
-    return {w.process.pid for w in app.state.service.pool._all}
-
-
 def test_timeout_answers_503_and_stops_the_work(dataset):
+    others = query_workers()  # of other tests' servers, if any
     app = create_app(Service.from_dataset(dataset, Settings(query_timeout=1.0, query_workers=1), examples=[]))
     with LiveServer(app) as running, httpx.Client(base_url=running.url, timeout=30) as client:
-        before = worker_pids(app)
+        before = wait_for_workers(1, others)
         started = time.monotonic()
         response = ask(client, RUNAWAY)
         assert response.status_code == 503

@@ -3,8 +3,9 @@
 ``kzgraph serve --backend URL``: everything in front of execution stays kzgraph's — protocol
 parsing, the safety checks (updates refused, SERVICE allowlist, length and depth caps, FROM and
 the protocol dataset only selecting graphs), content negotiation — and :class:`RemoteExecutor`
-takes the :class:`~kzgraph.query.pool.WorkerPool`'s place with the same interface:
-``run(job, timeout)`` returns the serialized answer or raises the same typed errors.
+takes the :class:`~kzgraph.query.pool.WorkerPool`'s place with the same interface
+(:class:`~kzgraph.query.executor.QueryExecutor`): ``run(job, timeout)`` returns the serialized
+answer or raises the same typed errors.
 
 Forwarding is bounded like local execution: at most ``concurrency`` queries in flight and
 ``max_waiting`` waiting (then 503 Overloaded); one deadline for waiting and answering
@@ -51,7 +52,7 @@ from kzgraph.query.pool import WorkerPool
 from kzgraph.query.worker import Job, StoreFiles
 from kzgraph.search import KZF
 
-__all__ = ["ENV_PREFIX", "REMOTE_DATASET", "RemoteExecutor", "query_executor", "standard_ask_answer"]
+__all__ = ["ENV_PREFIX", "REMOTE_DATASET", "RemoteExecutor", "standard_ask_answer"]
 
 log = logging.getLogger("kzgraph.backend")
 
@@ -81,13 +82,6 @@ _BOOLEAN_ANSWERS = {
     "XML": lambda value: ('<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#">'
                           f"<head/><boolean>{str(value).lower()}</boolean></sparql>").encode(),
 }
-
-
-def query_executor(settings: Settings, datasets: Mapping[str, "bytes | StoreFiles"]) -> "WorkerPool | RemoteExecutor":
-    """Where queries run: the local worker processes, or ``settings.backend`` when it is set."""
-    if settings.backend:
-        return RemoteExecutor.from_settings(settings, datasets)
-    return WorkerPool(dict(datasets), workers=settings.query_workers, max_waiting=settings.max_waiting)
 
 
 class RemoteExecutor:
@@ -135,9 +129,16 @@ class RemoteExecutor:
         if self._local is not None:
             await self._local.close()
 
+    def runs_kzgraph_functions(self, dataset: str) -> bool:
+        return dataset != REMOTE_DATASET  # the others run in kzgraph's own workers
+
     @property
     def busy(self) -> int:
         return self._in_flight + (self._local.busy if self._local is not None else 0)
+
+    @property
+    def waiting(self) -> int:
+        return self._waiting + (self._local.waiting if self._local is not None else 0)
 
     async def reload(self, datasets: Mapping[str, "bytes | StoreFiles"]) -> None:
         """Reload the local datasets; the backend's data is replaced with ``kzgraph publish``."""

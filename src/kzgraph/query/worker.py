@@ -1,15 +1,19 @@
-"""One query worker: a separate process holding the served datasets in pyoxigraph Stores.
+"""One query worker: a process of the pool (kzgraph.query.pool) holding the served datasets in
+pyoxigraph Stores.
 
 Queries run here, never in the server process, so a runaway query can be stopped by ending its
-process (CPU actually freed), and the server's event loop never waits on query work. The worker
-answers each job with ("ok", bytes) or ("error", kind, message).
+process (CPU actually freed), and the server's event loop never waits on query work.
+:func:`load_datasets` loads the data once, when the process starts; :func:`run_job` answers each
+job with ("ok", bytes) or ("error", kind, message).
 """
 
 from __future__ import annotations
 
+import signal
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 
 from kzgraph.memory import give_back_memory
 from kzgraph.query.inspect import names_default_graphs, service_iri_spans
@@ -17,7 +21,8 @@ from kzgraph.query.service_guard import ServiceFailure, ServiceGuard
 from kzgraph.query.union import materialize_union
 from kzgraph.matching import oxigraph_functions
 
-__all__ = ["Job", "StoreFiles", "die_with_the_server", "serve_jobs"]
+__all__ = ["JOB_STACK_BYTES", "Job", "StoreFiles", "WORKER_NAME", "die_with_the_server",
+           "load_datasets", "loaded", "run_job"]
 
 
 @dataclass(frozen=True)
@@ -77,30 +82,54 @@ class _CappedBuffer:
 # worker. Jobs run in a thread whose stack is reserved (virtual memory, not resident) big enough
 # for the longest query the length cap lets through (50,000 operators need under 256 MiB).
 JOB_STACK_BYTES = 512 * 1024 * 1024
+# What ``ps`` and ``top`` call a worker once it has loaded the data (Linux's 15-byte process
+# name): an operator, and the tests, tell ready query workers from the server's other children
+# (and from workers still loading) by it.
+WORKER_NAME = b"kzgraph-query"
+_PR_SET_PDEATHSIG = 1
+_PR_SET_NAME = 15
 
 
-def serve_jobs(connection: Connection, datasets: dict[str, "bytes | StoreFiles"]) -> None:
-    """Process entry point: answer jobs in a thread with a deep stack (see JOB_STACK_BYTES)."""
+class _Loaded:
+    """What this worker process serves: the stores by dataset name, the thread jobs run in and
+    the SERVICE forwarder. One per process, filled by :func:`load_datasets`."""
+
+    def __init__(self) -> None:
+        self.stores: dict[str, tuple] = {}
+        self.runner: ThreadPoolExecutor | None = None
+        self.guard = _LazyGuard()
+
+
+def load_datasets(datasets: dict[str, "bytes | StoreFiles"]) -> None:
+    """A worker's start (the process pool's initializer): load each dataset (name → N-Quads or
+    a built store) into this process, once; every job it answers reads them."""
     die_with_the_server()
-    threading.stack_size(JOB_STACK_BYTES)
-    runner = threading.Thread(target=_serve, args=(connection, datasets), name="kzgraph-jobs")
-    runner.start()
-    runner.join()
-
-
-def _serve(connection: Connection, datasets: dict[str, "bytes | StoreFiles"]) -> None:
-    """Load each dataset (name → N-Quads or a built store), then answer jobs until told to
-    stop (None)."""
-    stores = {name: _load(source) for name, source in datasets.items()}
+    # Stopped workers (a job past its time, a client gone) get SIGTERM. The pool's own handler
+    # is Python code, run only when the engine hands control back to the interpreter: a runaway
+    # query would compute on for the pool's grace period before its SIGKILL. The default action
+    # ends the process at once, and with it the query's CPU.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _LOADED.stores.update({name: _load(source) for name, source in datasets.items()})
     datasets.clear()  # the stores hold the data now; the bytes would stay as long as the process
     give_back_memory()  # those bytes and the parser's buffers
-    guard = _LazyGuard()
-    connection.send(("ready",))
-    while True:
-        job = connection.recv()
-        if job is None:
-            return
-        connection.send(_answer(*stores[job.dataset], job, guard))
+    threading.stack_size(JOB_STACK_BYTES)
+    _LOADED.runner = ThreadPoolExecutor(1, thread_name_prefix="kzgraph-jobs")
+    _name_the_process()  # last: the name says the worker is loaded and takes jobs
+
+
+def run_job(job: Job) -> tuple[tuple, float]:
+    """Answer ``job`` in the deep-stack thread: ``("ok", bytes)`` or ``("error", kind,
+    message)``, and how many seconds it ran (the server charges that, not the wait, to the
+    client's query time)."""
+    started = time.perf_counter()
+    store, union_option = _LOADED.stores[job.dataset]
+    reply = _LOADED.runner.submit(_answer, store, union_option, job, _LOADED.guard).result()
+    return reply, time.perf_counter() - started
+
+
+def loaded() -> bool:
+    """A job that only proves a worker has loaded its data (jobs go to loaded workers only)."""
+    return bool(_LOADED.stores)
 
 
 def die_with_the_server() -> None:
@@ -109,15 +138,23 @@ def die_with_the_server() -> None:
     import ctypes
     import multiprocessing
     import os
-    import signal
 
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: the pipe's end still stops an idle worker
         return
     parent = multiprocessing.parent_process()
     if parent is not None and os.getppid() != parent.pid:  # it died before prctl took effect
         os._exit(1)
+
+
+def _name_the_process() -> None:
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_NAME, ctypes.c_char_p(WORKER_NAME))
+    except (OSError, AttributeError):  # not Linux: the name is only a convenience
+        pass
 
 
 class _LazyGuard:
@@ -134,6 +171,9 @@ class _LazyGuard:
     @property
     def failure(self) -> ServiceFailure | None:
         return self._guard.failure if self._guard else None
+
+
+_LOADED = _Loaded()
 
 
 def _load(source: "bytes | StoreFiles"):

@@ -22,8 +22,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from kzgraph.errors import RateLimited
-from kzgraph.query.pool import WorkerPool
-from kzgraph.query.remote import RemoteExecutor
+from kzgraph.query.executor import QueryExecutor
 from kzgraph.web.errors import error_response
 from kzgraph.web.metrics import CONTENT_TYPE, Metrics
 from kzgraph.web.ratelimit import RateLimiter
@@ -153,7 +152,7 @@ async def prometheus(request: Request) -> Response:
     return Response(request.app.state.service.metrics.exposition(), media_type=CONTENT_TYPE)
 
 
-def _readiness(releases: Releases, pool: WorkerPool | RemoteExecutor) -> tuple[str, str | None]:
+def _readiness(releases: Releases, pool: QueryExecutor) -> tuple[str, str | None]:
     if not pool.started:
         return "starting", "the query workers are starting"
     if not releases.validates:

@@ -26,7 +26,7 @@ from rdflib import Graph
 
 from kzgraph.dataset import new_dataset
 from kzgraph.errors import KzgraphError
-from kzgraph.query.pool import WorkerPool
+from kzgraph.query.executor import QueryExecutor
 from kzgraph.query.worker import die_with_the_server
 from kzgraph.validation import ValidationReport, validate_dataset
 from kzgraph.release import Release, Served
@@ -45,7 +45,7 @@ class ValidationState:
 
 
 class Releases:
-    def __init__(self, served: Served, pool: WorkerPool, shapes: Callable[[], Graph],
+    def __init__(self, served: Served, pool: QueryExecutor, shapes: Callable[[], Graph],
                  validates: bool = True) -> None:
         """``validates``: new releases of the files must conform to ``shapes()`` to be served,
         and readiness waits for the data in service to be checked (off for graphs so big that

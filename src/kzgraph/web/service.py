@@ -22,8 +22,7 @@ from kzgraph.dataset import load_dataset
 from kzgraph.errors import UsageError
 from kzgraph.examples import Example, load_examples, load_wikidata_examples
 from kzgraph.query.cache import ResultCache
-from kzgraph.query.pool import WorkerPool
-from kzgraph.query.remote import RemoteExecutor, query_executor
+from kzgraph.query.executor import QueryExecutor, query_executor
 from kzgraph.release import Release, Served
 from kzgraph.validation import load_shapes
 from kzgraph.web.metrics import Metrics
@@ -38,7 +37,7 @@ __all__ = ["Service"]
 class Service:
     settings: Settings
     served: Served
-    pool: WorkerPool | RemoteExecutor
+    pool: QueryExecutor
     releases: Releases
     writer: Writer | None
     examples: list[Example]

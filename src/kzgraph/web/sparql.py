@@ -3,9 +3,9 @@
 Built on rdflib-endpoint's ``SparqlRouter`` (its title, description, example queries and router
 plumbing), with its query routes replaced: kzgraph's handlers read the protocol strictly (one
 ``query``, form or direct POST, UTF-8 only), refuse updates, check the query against the SERVICE
-allowlist and the size caps, and run it in a worker process of the ``WorkerPool`` with a timeout
-(see ``kzgraph.query``). FROM / FROM NAMED only select graphs already in the dataset: the engine
-never loads a document named in a query.
+allowlist and the size caps, and run it on the query executor (kzgraph's worker processes or a
+``--backend``; see ``kzgraph.query.executor``) with a timeout. FROM / FROM NAMED only select
+graphs already in the dataset: the engine never loads a document named in a query.
 """
 
 from __future__ import annotations
@@ -38,8 +38,7 @@ from kzgraph.query.cache import Answer, ResultCache, etag_of
 from kzgraph.query.diagnose import explained
 from kzgraph.query.formats import FORMAT_ALIASES, ResultFormat, formats_for
 from kzgraph.query.inspect import QueryShape, inspect_query
-from kzgraph.query.pool import WorkerPool
-from kzgraph.query.remote import REMOTE_DATASET, RemoteExecutor
+from kzgraph.query.executor import QueryExecutor
 from kzgraph.query.worker import Job
 from kzgraph.prefixes import prefix_lines, used_prefixes
 from kzgraph.web.bodies import read_body
@@ -72,7 +71,7 @@ class QueryRequest:
 class KzgraphSparqlRouter(SparqlRouter):
     """rdflib-endpoint's router with kzgraph's safe, bounded query handlers at ``path``."""
 
-    def __init__(self, dataset: Callable[[], Dataset], pool: WorkerPool, settings: Settings,
+    def __init__(self, dataset: Callable[[], Dataset], pool: QueryExecutor, settings: Settings,
                  examples: list[Example], *, writer: Writer | None = None,
                  release_version: Callable[[], str] | None = None,
                  cache: ResultCache | None = None,
@@ -103,7 +102,7 @@ class KzgraphSparqlRouter(SparqlRouter):
         self.cache = cache
         self.dataset_name = dataset_name
         # kzf: functions are kzgraph's engine's own: a --backend's engine does not have them
-        self.runs_on_backend = isinstance(pool, RemoteExecutor) and dataset_name == REMOTE_DATASET
+        self.kzgraph_functions = pool.runs_kzgraph_functions(dataset_name)
         self.prefixes = tuple(sorted((prefixes or {}).items()))
         self.dataset_note = dataset_note
         self.label_service = label_service
@@ -164,7 +163,7 @@ class KzgraphSparqlRouter(SparqlRouter):
             answer = await self.cached(request, job, cacheable=not shape.services)
         except BadRequest as error:
             raise explained(error, operation.query, [name for name, _ in self.prefixes],
-                            () if self.runs_on_backend else FUNCTIONS) from None
+                            FUNCTIONS if self.kzgraph_functions else ()) from None
         headers = {"Vary": "Accept", "ETag": answer.etag}
         if _matches(request.headers.get("if-none-match"), answer.etag):
             return Response(status_code=304, headers=headers)
@@ -267,7 +266,7 @@ class KzgraphSparqlRouter(SparqlRouter):
         site = endpoint.removesuffix(self.path)
         graph = service_description(self.dataset, endpoint,
                                     self.release_version() if self.release_version else None,
-                                    self.writer is not None, functions=not self.runs_on_backend,
+                                    self.writer is not None, functions=self.kzgraph_functions,
                                     prefixes=self.prefixes, related=tuple(
                                         (site + path, title, text) for path, title, text in self.related))
         body = graph.serialize(format=SD_FORMATS[chosen], encoding="utf-8")
