@@ -113,6 +113,20 @@ class Index:
             for s, o in pairs:
                 yield s, p, o
 
+    def describe(self, node: Any) -> list[tuple[Any, Any, Any]]:
+        """A blank node's triples and those of the blank nodes they reach: its description in a
+        report (pySHACL copies a blank value node the same way)."""
+        triples, todo, seen = [], [node], {node}
+        while todo:
+            current = todo.pop()
+            for predicate, objects in self.out.get(current, {}).items():
+                for o in objects:
+                    triples.append((current, predicate, o))
+                    if isinstance(o, BNode) and o not in seen:
+                        seen.add(o)
+                        todo.append(o)
+        return triples
+
     def values(self, node: Any, predicate: Any) -> set:
         return self.out.get(node, {}).get(predicate, set())
 
