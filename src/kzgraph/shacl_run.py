@@ -10,11 +10,11 @@ from functools import lru_cache
 import pyoxigraph as ox
 import pyshacl
 from pyshacl.graph_abstraction import DataGraph
-from pyshacl.shapes_graph import ShapesGraph
 from rdflib import Graph, URIRef
 
 from kzgraph.memory import collector_paused
-from kzgraph.shacl_engine import Engine, Found, Index, Unsupported, to_oxigraph
+from kzgraph.shacl_engine import Engine, Found, Index, Unsupported
+from kzgraph.terms import to_ox_term
 
 __all__ = ["collector_paused", "rdflib_graph", "run_engine", "run_pyshacl"]
 
@@ -23,7 +23,7 @@ def run_engine(index: Index, shapes_graph: Graph) -> tuple[list[Found], list[URI
     """The fast engine's results, and the top-level shapes it left to pySHACL: an empty list if
     none, None if pySHACL must validate everything (a blank top-level shape it cannot use).
     Errors in the shapes are pySHACL's, raised as it raises them."""
-    engine = Engine(ShapesGraph(shapes_graph), index, store=lambda: _oxigraph_store(index))
+    engine = Engine(pyshacl.ShapesGraph(shapes_graph), index, store=lambda: _oxigraph_store(index))
     found: list[Found] = []
     rest: list[URIRef] = []
     with collector_paused():
@@ -49,7 +49,7 @@ def rdflib_graph(index: Index) -> Graph:
 def _oxigraph_store(index: Index) -> ox.Store:
     """The data graph as one Oxigraph default graph (pySHACL's data graph has no named graphs)."""
     store = ox.Store()
-    convert = lru_cache(maxsize=None)(to_oxigraph)
+    convert = lru_cache(maxsize=None)(to_ox_term)
     store.extend(ox.Quad(convert(s), convert(p), convert(o)) for s, p, o in index.triples())
     return store
 
