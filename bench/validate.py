@@ -45,7 +45,7 @@ import pyshacl
 from rdflib.namespace import RDF, SH
 from kzgraph.dataset import load_dataset, union_graph
 from kzgraph.validation import load_shapes
-graph = union_graph(load_dataset([sys.argv[1]]))
+graph = union_graph(load_dataset(sys.argv[1:]))
 _, report, _ = pyshacl.validate(graph, shacl_graph=load_shapes(), inference="none",
                                 advanced=True, allow_warnings=True)
 print(len(set(report.subjects(RDF.type, SH.ValidationResult))))
@@ -82,7 +82,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF, SH
 from kzgraph.dataset import load_dataset, union_graph
 from kzgraph.validation import load_shapes
-graph = union_graph(load_dataset([sys.argv[1]]))
+graph = union_graph(load_dataset(sys.argv[1:]))
 shapes = load_shapes()
 OPTIONS = dict(shacl_graph=shapes, inference="none", allow_warnings=True)
 
@@ -230,15 +230,15 @@ def timed(command: list[str], cap: float = 3600, failed: type[Exception] = Syste
     return elapsed, out
 
 
-def kzgraph_run(data: Path) -> tuple[int, float]:
-    seconds, report = timed([str(BIN / "kzgraph"), "validate", str(data)])
+def kzgraph_run(data: list[Path]) -> tuple[int, float]:
+    seconds, report = timed([str(BIN / "kzgraph"), "validate", *map(str, data)])
     found = re.search(r"(\d+) violation\(s\)\s*$", report)
     return (int(found.group(1)) if found else -1), seconds
 
 
-def peer_run(name: str, data: Path, cap: float) -> tuple[int, float, float]:
+def peer_run(name: str, data: list[Path], cap: float) -> tuple[int, float, float]:
     """Results, whole-process seconds, validate-call seconds."""
-    seconds, out = timed([sys.executable, "-c", PEER_SETUP + PEERS[name], str(data)], cap,
+    seconds, out = timed([sys.executable, "-c", PEER_SETUP + PEERS[name], *map(str, data)], cap,
                          failed=PeerFailed)
     results, call = out.split()[-2:]
     return int(results), seconds, float(call)
@@ -249,15 +249,11 @@ def compare_peers(sizes: list[int], variants: list[str], peers: list[str], cap: 
     """The table of every peer beside kzgraph; the median of ``repeat`` runs below 100k quads."""
     print("| quads | variant | configuration | results | process s | validate call s |")
     print("|---|---|---|---|---|---|")
-    given_up: dict[str, str] = {}  # a peer past the cap or failing is not run on bigger graphs
+    given_up: dict[str, str] = {}  # a peer past the cap or failing is not run again
     for size in sizes:
-        plain = generate(size)
         runs = repeat if size < 100_000 else 1
-        for variant in variants:
-            text = plain if variant == "plain" else linked(plain)
-            data = work / f"{variant}-{size}.nq"
-            data.write_text(text, encoding="utf-8")
-            quads = text.count(chr(10))
+        for variant in variants if size else ["shipped"]:
+            data, quads = graph_files(size, variant, work)
             timings = [kzgraph_run(data) for _ in range(runs)]
             expected = timings[0][0]
             print(f"| {quads:,} | {variant} | `kzgraph validate` | {expected:,} | "
@@ -267,17 +263,32 @@ def compare_peers(sizes: list[int], variants: list[str], peers: list[str], cap: 
                 print(f"| {quads:,} | {variant} | {name} | {cells} |", flush=True)
 
 
-def peer_cells(name: str, data: Path, cap: float, runs: int, expected: int,
+def graph_files(size: int, variant: str, work: Path) -> tuple[list[Path], int]:
+    """The files of one graph and its number of quads: size 0 is the data kzgraph ships."""
+    if not size:
+        from kzgraph import paths
+        from kzgraph.dataset import load_dataset
+
+        files = list(paths.data_files())
+        return files, len(load_dataset(files))
+    text = generate(size)
+    text = text if variant == "plain" else linked(text)
+    data = work / f"{variant}-{size}.nq"
+    data.write_text(text, encoding="utf-8")
+    return [data], text.count(chr(10))
+
+
+def peer_cells(name: str, data: list[Path], cap: float, runs: int, expected: int,
                given_up: dict[str, str]) -> str:
     try:
         timings = [peer_run(name, data, cap)]
         while len(timings) < runs and timings[0][1] < LONG_RUN:
             timings.append(peer_run(name, data, cap))
     except OverCap:
-        given_up[name] = f"(not run: over {cap:.0f} s on a smaller graph) | | "
+        given_up[name] = f"(not run: over {cap:.0f} s on an earlier graph) | | "
         return f"(not finished) | > {cap:.0f} | > {cap:.0f}"
     except PeerFailed as error:
-        given_up[name] = "(not run: failed on a smaller graph) | | "
+        given_up[name] = "(not run: failed on an earlier graph) | | "
         return f"failed: {str(error).rsplit('): ', 1)[-1]} | | "
     results = timings[0][0]
     if results != expected:
@@ -300,7 +311,8 @@ def measure(data: Path) -> tuple[int, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000],
+                        help="quads of each synthetic graph (with --peers, 0: the shipped data)")
     parser.add_argument("--variants", nargs="+", choices=["plain", "linked"],
                         default=["plain", "linked"])
     parser.add_argument("--peers", nargs="+", choices=["all", *PEERS],

@@ -16,7 +16,7 @@ from kzgraph.memory import collector_paused
 from kzgraph.shacl_engine import Engine, Found, Index, Unsupported
 from kzgraph.terms import to_ox_term
 
-__all__ = ["collector_paused", "rdflib_graph", "run_engine", "run_pyshacl"]
+__all__ = ["rdflib_graph", "run_engine", "run_pyshacl"]
 
 
 def run_engine(index: Index, shapes_graph: Graph) -> tuple[list[Found], list[URIRef] | None]:
