@@ -22,13 +22,12 @@ A differential test (tests/test_shacl_engine.py) holds the results equal to pySH
 
 Why not pySHACL's public API alone: ``pyshacl.validate`` and ``pyshacl.Validator`` have no bulk
 mode, and every stock configuration measured (in place, on oxrdflib's Oxigraph store, on a
-pyoxigraph Store, SPARQL mode, a reused Validator) is 5-100x slower than this at 10k quads, none
-near the 5 s target at 100k (docs/validation.md, "Performance"). Each part below was measured by
-switching it off on the 100k graph (its shapes then go to pySHACL): the whole engine 134.6 s
-instead of 11.1 s, sh:or here 124.8 s, sh:node here 61.9 s, SPARQL constraints here 71.9 s, and
-the bulk SPARQL run 12.7 → 16.3 CPU s plain, 18.5 → 21.3 linked. This is why it imports
+pyoxigraph Store, SPARQL mode, a reused Validator) is at least 6 times slower than this at 10k
+quads, or fails, and none nears the 5 s target at 100k. Each part here (bulk components, sh:node,
+sh:or, SPARQL on Oxigraph, the bulk SPARQL run) is kept because validation measured slower with it
+switched off (docs/validation.md, "Performance"; bench/validate_parts.py). This is why it imports
 constraint-component classes from ``pyshacl.constraints.*`` (importable, not documented) and
-calls their ``evaluate``: what pins pySHACL to 0.40.x.
+calls their ``evaluate``, and what pins pySHACL to 0.40.x.
 """
 
 from __future__ import annotations
