@@ -107,3 +107,23 @@ def test_the_nginx_peer_answers_through_the_shipped_cache_and_stops_with_kzgraph
     finally:
         bench.stop(front)
     assert front.kzgraph.poll() is not None and front.nginx.process.poll() is not None
+
+
+def test_validation_peers_find_kzgraphs_results_or_say_why_not():
+    """bench/validate.py --peers on a small graph: a stock pySHACL configuration finds as many
+    results as `kzgraph validate` (the run would stop otherwise), a failing one is a row saying
+    so, and one over the cap is reported over it."""
+    def rows(*options):
+        result = subprocess.run(
+            [sys.executable, str(BENCH.parent / "validate.py"), "--sizes", "1000",
+             "--variants", "plain", *options], capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return {line.split(" | ")[2]: line.split(" | ") for line in result.stdout.splitlines()[2:]}
+
+    found = rows("--peers", "inplace-prepared", "sparql-mode")
+    kzgraph_results = found["`kzgraph validate`"][3]
+    assert int(kzgraph_results.replace(",", "")) > 1000
+    assert found["inplace-prepared"][3] == kzgraph_results
+    assert found["sparql-mode"][3].startswith("failed: AttributeError")
+    over = rows("--peers", "inplace-prepared", "--cap", "0.5")["inplace-prepared"]
+    assert over[3:5] == ["(not finished)", "> 0"]

@@ -56,26 +56,26 @@ def _name(term: object, shapes: Graph) -> str:
 def ours(files: list[Path], shapes: Graph) -> Counter:
     """kzgraph's results in the same terms, read back from its engine's records and from the
     results of the shapes it left to pySHACL."""
-    from kzgraph import validation
+    from kzgraph import shacl_report, validation
 
     captured, delegated = [], []
-    found_terms, result_terms = validation._found_terms, validation._result_terms
+    found_terms, results_of = validation._found_terms, shacl_report.results_of
 
     def spy(found):
         captured.append(found)
         return found_terms(found)
 
-    def spy_delegated(triples):
-        terms = result_terms(triples)
-        delegated.append(terms)
-        return terms
+    def spy_delegated(report):
+        results = results_of(report)
+        delegated.extend(results)
+        return results
 
-    validation._found_terms, validation._result_terms = spy, spy_delegated
+    validation._found_terms, shacl_report.results_of = spy, spy_delegated
     load, validation.load_shapes = validation.load_shapes, lambda files=None: shapes
     try:
         report = validate(files)
     finally:
-        validation._found_terms, validation._result_terms = found_terms, result_terms
+        validation._found_terms, shacl_report.results_of = found_terms, results_of
         validation.load_shapes = load
     found = Counter(tuple(_name(t, shapes) for t in (
         f.focus, f.path, f.value, f.shape, f.component, f.severity)) + (
@@ -148,7 +148,8 @@ def test_which_sparql_constraints_run_in_bulk(query, safe):
 
 
 def test_shapes_the_engine_cannot_run_are_validated_by_pyshacl(tmp_path):
-    """An inverse path and a sh:xone: left to pySHACL, same results."""
+    """An inverse path, a sh:xone and a component kzgraph's shapes do not use (sh:maxLength):
+    left to pySHACL, same results."""
     shapes = tmp_path / "shapes.ttl"
     shapes.write_text(
         "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
@@ -157,11 +158,36 @@ def test_shapes_the_engine_cannot_run_are_validated_by_pyshacl(tmp_path):
         "<urn:x:Short> a sh:NodeShape ; sh:targetClass kzo:Person ;\n"
         "  sh:property [ sh:path [ sh:inversePath kzo:crewMember ] ; sh:maxCount 0 ] .\n"
         "<urn:x:Either> a sh:NodeShape ; sh:targetClass kzo:Spaceflight ;\n"
-        "  sh:xone ( [ sh:path kzo:launchDate ; sh:minCount 1 ] [ sh:path kzo:crewMember ; sh:minCount 1 ] ) .\n",
+        "  sh:xone ( [ sh:path kzo:launchDate ; sh:minCount 1 ] [ sh:path kzo:crewMember ; sh:minCount 1 ] ) .\n"
+        "<urn:x:Brief> a sh:NodeShape ; sh:targetClass kzo:Person ;\n"
+        "  sh:property [ sh:path rdfs:label ; sh:maxLength 14 ] .\n",
         encoding="utf-8")
     files = paths.data_files()
     report = validate(files, [shapes])
     graph = Graph().parse(shapes)
     expected = reference(files, graph)
+    assert ours(files, graph) == expected
     assert len(report.results) == sum(expected.values()) > 0
-    assert {r.shape.split(" ")[0] for r in report.results} == {"<urn:x:Short>", "<urn:x:Either>"}
+    assert {r.shape.split(" ")[0] for r in report.results} == {"<urn:x:Short>", "<urn:x:Either>",
+                                                               "<urn:x:Brief>"}
+
+
+def test_a_shape_left_to_pyshacl_checks_the_property_shapes_it_names(tmp_path):
+    """pySHACL given only some shapes (use_shapes) builds only those: a property shape they name
+    by IRI (as kzsh:EntityShape names kzsh:Sourced) would go unchecked. The results of a shape
+    the engine leaves to pySHACL still include those of its named property shapes."""
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix kzo: <https://w3id.org/kzgraph/ontology#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "<urn:x:Named> a sh:PropertyShape ; sh:path rdfs:comment ; sh:minCount 1 .\n"
+        "<urn:x:Spaceflight> a sh:NodeShape ; sh:targetClass kzo:Spaceflight ;\n"
+        "  sh:property <urn:x:Named> ;\n"
+        "  sh:xone ( [ sh:path kzo:launchDate ; sh:minCount 1 ] [ sh:path kzo:crewMember ; sh:minCount 1 ] ) .\n",
+        encoding="utf-8")
+    graph = Graph().parse(shapes)
+    files = paths.data_files()
+    expected = reference(files, graph)
+    assert ours(files, graph) == expected
+    assert any(key[3] == "<urn:x:Named>" for key in expected)

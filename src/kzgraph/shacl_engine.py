@@ -19,10 +19,20 @@ definition of every check and changes only how they are fed:
 What it does not know (other components, complex paths, severities other than sh:Violation,
 deactivated shapes, ...) raises ``Unsupported`` and the caller validates those shapes with pySHACL.
 A differential test (tests/test_shacl_engine.py) holds the results equal to pySHACL's.
+
+Why not pySHACL's public API alone: ``pyshacl.validate`` and ``pyshacl.Validator`` have no bulk
+mode, and every stock configuration measured (in place, on oxrdflib's Oxigraph store, on a
+pyoxigraph Store, SPARQL mode, a reused Validator) is at least 6 times slower than this at 10k
+quads, or fails, and none nears the 5 s target at 100k. Each part here (bulk components, sh:node,
+sh:or, SPARQL on Oxigraph, the bulk SPARQL run) is kept because validation measured slower with it
+switched off (docs/validation.md, "Performance"; bench/validate_parts.py). This is why it imports
+constraint-component classes from ``pyshacl.constraints.*`` (importable, not documented) and
+calls their ``evaluate``, and what pins pySHACL to 0.40.x.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,8 +50,6 @@ from pyshacl.constraints.core.shape_based_constraints import (
 )
 from pyshacl.constraints.core.string_based_constraints import (
     LanguageInConstraintComponent,
-    MaxLengthConstraintComponent,
-    MinLengthConstraintComponent,
     PatternConstraintComponent,
     UniqueLangConstraintComponent,
 )
@@ -50,24 +58,18 @@ from pyshacl.constraints.core.value_constraints import (
     DatatypeConstraintComponent,
     NodeKindConstraintComponent,
 )
-from pyshacl.constraints.core.value_range_constraints import (
-    MaxExclusiveConstraintComponent,
-    MaxInclusiveConstraintComponent,
-    MinExclusiveConstraintComponent,
-    MinInclusiveConstraintComponent,
-)
+from pyshacl.constraints.core.value_range_constraints import MinInclusiveConstraintComponent
 from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
 from pyshacl.errors import ReportableRuntimeError
-from pyshacl.shape import Shape
-from pyshacl.shapes_graph import ShapesGraph
+from pyshacl import Shape, ShapesGraph
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from kzgraph.shacl_data import rdflib_term
+from kzgraph.terms import from_ox_term, to_ox_term
 
-__all__ = ["Engine", "Found", "Index", "Unsupported", "sparql_bulk_safe", "to_oxigraph"]
+__all__ = ["Engine", "Found", "Index", "Unsupported", "sparql_bulk_safe"]
 
 MAX_DEPTH = 15  # pySHACL's max_validation_depth
 
@@ -112,6 +114,20 @@ class Index:
         for p, pairs in self.by_predicate.items():
             for s, o in pairs:
                 yield s, p, o
+
+    def describe(self, node: Any) -> list[tuple[Any, Any, Any]]:
+        """A blank node's triples and those of the blank nodes they reach: its description in a
+        report (pySHACL copies a blank value node the same way)."""
+        triples, todo, seen = [], [node], {node}
+        while todo:
+            current = todo.pop()
+            for predicate, objects in self.out.get(current, {}).items():
+                for o in objects:
+                    triples.append((current, predicate, o))
+                    if isinstance(o, BNode) and o not in seen:
+                        seen.add(o)
+                        todo.append(o)
+        return triples
 
     def values(self, node: Any, predicate: Any) -> set:
         return self.out.get(node, {}).get(predicate, set())
@@ -161,14 +177,13 @@ def _closure(start: Any, step: Callable[[Any], Iterable]) -> list:
 
 
 # Components whose own pySHACL ``evaluate`` runs here: each reads only the value nodes, the
-# component's parameters and (sh:class) rdf:type / rdfs:subClassOf links.
+# component's parameters and (sh:class) rdf:type / rdfs:subClassOf links. Exactly those kzgraph's
+# shapes use: a shape with another one (sh:minLength, sh:maxInclusive, ...) is pySHACL's.
 DELEGATED = (
     MinCountConstraintComponent, MaxCountConstraintComponent, DatatypeConstraintComponent,
     ClassConstraintComponent, NodeKindConstraintComponent, InConstraintComponent,
     HasValueConstraintComponent, PatternConstraintComponent, LanguageInConstraintComponent,
-    UniqueLangConstraintComponent, MinLengthConstraintComponent, MaxLengthConstraintComponent,
-    MinInclusiveConstraintComponent, MaxInclusiveConstraintComponent,
-    MinExclusiveConstraintComponent, MaxExclusiveConstraintComponent,
+    UniqueLangConstraintComponent, MinInclusiveConstraintComponent,
 )
 _OWN = (PropertyConstraintComponent, NodeConstraintComponent, OrConstraintComponent,
         SPARQLBasedConstraint)
@@ -379,7 +394,7 @@ class Engine:
         if self._store is None:
             self._store = self.store()
         prefixes = {p: str(ns) for p, ns in self.data.names.namespaces() if p}
-        substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
+        substitutions = {ox.Variable(k): to_ox_term(v) for k, v in bindings.items()}
         try:
             solutions = self._store.query(text, prefixes=prefixes, substitutions=substitutions)
         except SyntaxError as error:  # rdflib reads it, Oxigraph does not: pySHACL runs it
@@ -424,8 +439,9 @@ class Engine:
                 continue
             t, p, v, var_dict = violation
             v = result_val if v is None else v
+            named = {k: term for k, term in (("this", t), ("path", p), ("value", v)) if term is not None}
             found.append(self._found(component, t or focus, v, result_path=p,
-                                     bound_vars=(t, p, v, var_dict), **kwargs))
+                                     bound_vars={**var_dict, **named}, **kwargs))
         return found
 
     # --- one result ----------------------------------------------------------------------
@@ -442,20 +458,26 @@ class Engine:
         if extra_messages:
             for m in extra_messages:
                 if m not in own:
-                    messages.append(_message(component, m, bound_vars))
+                    messages.append(_message(m, bound_vars))
         elif not own:
             own = component.make_generic_messages(self.data.names, focus, value) or own
-        messages += [_message(component, m, bound_vars) for m in own]
+        messages += [_message(m, bound_vars) for m in own]
         return Found(focus=focus, value=value, path=result_path, shape=shape.node,
                      component=constraint_component or component.shacl_constraint_component,
                      severity=shape.severity, messages=tuple(messages),
                      source_constraint=source_constraint)
 
 
-def _message(component: Any, message: Any, bound_vars: Any) -> str:
+_TEMPLATE_VARIABLE = re.compile(r"\{[?$](\w+)\}")
+
+
+def _message(message: Any, bindings: dict | None) -> str:
+    """The message text; a SPARQL-based result's sh:message with each {?var} / {$var} replaced by
+    the solution's value of var (SHACL 5.3.2), as pySHACL writes it (the term's str)."""
     text = str(message.value) if isinstance(message, Literal) else str(message)
-    if isinstance(message, Literal) and bound_vars is not None:
-        text = component._format_sparql_based_result_message(text, bound_vars)
+    if isinstance(message, Literal) and bindings is not None:
+        text = _TEMPLATE_VARIABLE.sub(
+            lambda m: str(bindings[m.group(1)]) if m.group(1) in bindings else m.group(0), text)
     return text
 
 
@@ -516,19 +538,7 @@ def _walk(node: Any, this: Variable, required: bool, state: dict) -> bool:
     return True
 
 
-def to_oxigraph(term: Any) -> Any:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    if term.datatype is not None:
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-    return ox.Literal(str(term))
-
-
 def _to_rdflib(term: Any) -> Any:
     if not isinstance(term, (ox.NamedNode, ox.BlankNode, ox.Literal)):
         raise Unsupported(f"a SPARQL result of kind {type(term).__name__}")
-    return rdflib_term(term)
+    return from_ox_term(term)

@@ -8,10 +8,9 @@ read rdfs:range as "therefore of that class" and make every sh:class check on a 
 property pass vacuously.
 Each result is located in the data files (file and line where its focus node first appears).
 
-pySHACL is the validator of record. Its run is set up for large graphs: nothing is copied (no
-SHACL-AF, so no clone of the data graph), the cyclic garbage collector is paused while it runs
-(each full collection would walk the millions of objects of the graph), and its results are read
-as pySHACL produces them; the RDF form of the report is built only when asked for.
+pySHACL defines every check: kzgraph's engine (:mod:`kzgraph.shacl_engine`) runs pySHACL's own
+constraint components in bulk, and pySHACL validates the shapes the engine cannot. The RDF form of
+the report is built from the results found (:mod:`kzgraph.shacl_report`), only when asked for.
 """
 
 from __future__ import annotations
@@ -75,8 +74,10 @@ class ValidationReport:
 
     @property
     def graph(self) -> Graph | None:
-        """The SHACL validation report as RDF (pySHACL's results graph), built on first use:
-        at 100k results it costs seconds that the command line never needs."""
+        """The SHACL validation report as RDF (:mod:`kzgraph.shacl_report`), built on first use
+        from the results found: at 100k results it costs seconds the command line never needs.
+        It holds the shapes' results (kzgraph's register and default-graph rules are in
+        ``results`` only)."""
         if self._graph is None and self.rdf is not None:
             self._graph, self.rdf = self.rdf(), None
         return self._graph
@@ -86,8 +87,8 @@ class ValidationReport:
         self._graph, self.rdf = value, None
 
     def __getstate__(self) -> dict:
-        # the builder holds pySHACL's run (data graph included): a pickled report carries the
-        # graph it would have built instead
+        # the builder holds the data index: a pickled report carries the graph it would have
+        # built instead
         state = dict(self.__dict__)
         state["_graph"], state["rdf"] = self.graph, None
         return state
@@ -186,6 +187,7 @@ def validate_dataset(dataset: Dataset, shapes_graph: Graph, files: Sequence[Path
 def _validate(data: ShaclData, shapes_graph: Graph, files: list[Path],
               named_graphs_only: bool) -> ValidationReport:
     from kzgraph.shacl_engine import Index
+    from kzgraph.shacl_report import report_graph, results_of
     from kzgraph.shacl_run import rdflib_graph, run_engine, run_pyshacl
 
     index = Index(data.triples(), data.names)
@@ -194,18 +196,18 @@ def _validate(data: ShaclData, shapes_graph: Graph, files: list[Path],
     for prefix, namespace in shapes_graph.namespaces():
         names.bind(prefix, namespace, override=False)
     results = _shacl_results([_found_terms(f) for f in found], names, shapes_graph, files)
+    theirs = None
     if rest is None or rest:
         # what the engine cannot evaluate, pySHACL does (rest None: every shape)
-        run = run_pyshacl(rdflib_graph(index), shapes_graph, rest)
-        results += _shacl_results([_result_terms(t) for _, _, t in run.results], names,
-                                  shapes_graph, files)
+        theirs = run_pyshacl(rdflib_graph(index), shapes_graph, rest)
+        results += _shacl_results(results_of(theirs), names, shapes_graph, files)
         results.sort(key=_in_file_order)
     if named_graphs_only:
         results += _default_graph_results(data.stray, files)
     return ValidationReport(
         conforms=not results, triples=len(data.data), shapes=_count_shapes(shapes_graph),
         files=files, results=results,
-        rdf=lambda: run_pyshacl(rdflib_graph(index), shapes_graph).report_graph(),
+        rdf=lambda: report_graph(found, shapes_graph, index.describe, theirs),
     )
 
 
@@ -259,15 +261,6 @@ def _in_file_order(result: ValidationResult) -> tuple:
 
 _FOCUS, _PATH, _VALUE = SH.focusNode, SH.resultPath, SH.value
 _MESSAGE, _SHAPE, _SEVERITY = SH.resultMessage, SH.sourceShape, SH.resultSeverity
-
-
-def _result_terms(triples: list[tuple[Any, Any, Any]]) -> dict[Any, Any]:
-    """One pySHACL result's triples as predicate → its first object. pySHACL gives a term taken
-    from the data or shapes graph as a (graph, term) pair."""
-    terms: dict[Any, Any] = {}
-    for _, predicate, value in triples:
-        terms.setdefault(predicate, value[1] if isinstance(value, tuple) else value)
-    return terms
 
 
 def _default_graph_results(stray: Graph, files: list[Path]) -> list[ValidationResult]:
