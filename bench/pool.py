@@ -1,15 +1,15 @@
-"""The engine path alone, before and after: main's hand-written worker pool against the pebble one.
+"""The engine path alone, before and after: the hand-written worker pool against the pebble one.
 
 Both run in this process, one after the other, on the shipped data (the served release's
 datasets) with the same number of workers, on the event loop the server runs (uvloop): N one-row
 lookups one after another, then the same N from C concurrent callers, in R rounds that take
 turns between the two pools; each figure is the best of its rounds (this machine is shared and
-noisy: the best round is the one least disturbed). The old pool is main's
-``src/kzgraph/query/pool.py`` and ``worker.py`` (``git show main:…``) imported from a temporary
+noisy: the best round is the one least disturbed). The old pool is
+``src/kzgraph/query/pool.py`` and ``worker.py`` of commit 7c41ae7, the last with it (``git show 7c41ae7:…``), imported from a temporary
 directory, so nothing of the checkout changes. No HTTP and no result cache: what each pool
 adds to a query.
 
-    python bench/pool.py [--jobs 2000] [--callers 8] [--workers 2] [--rounds 3] [--ref main]
+    python bench/pool.py [--jobs 2000] [--callers 8] [--workers 2] [--rounds 3] [--ref 7c41ae7]
 """
 
 from __future__ import annotations
@@ -92,7 +92,8 @@ def main() -> None:
     parser.add_argument("--callers", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--ref", default="main", help="the git revision of the old pool")
+    parser.add_argument("--ref", default="7c41ae7",
+                        help="the git revision of the old pool (7c41ae7: the last with the hand-written one)")
     options = parser.parse_args()
     sources = Release.build(load_dataset()).sources
     with tempfile.TemporaryDirectory() as directory:
