@@ -62,21 +62,23 @@ def published(dataset, virtuoso):
     return virtuoso
 
 
+def serve_in_front(dataset, published, query_timeout: float, client_timeout: float):
+    """kzgraph serve --backend on the published Virtuoso, and a client of it."""
+    app = create_app(Service.from_dataset(
+        dataset, Settings(port=0, backend=published.query_url, query_timeout=query_timeout)))
+    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=client_timeout) as http:
+        yield http
+
+
 @pytest.fixture(scope="module")
 def backend(dataset, published):
-    app = create_app(Service.from_dataset(
-        dataset, Settings(port=0, backend=published.query_url, query_timeout=20)))
-    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=60) as http:
-        yield http
+    yield from serve_in_front(dataset, published, query_timeout=20, client_timeout=60)
 
 
 @pytest.fixture(scope="module")
 def impatient(dataset, published):
     """The same with a 1-second query timeout."""
-    app = create_app(Service.from_dataset(
-        dataset, Settings(port=0, backend=published.query_url, query_timeout=1)))
-    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
-        yield http
+    yield from serve_in_front(dataset, published, query_timeout=1, client_timeout=30)
 
 
 def rows(response: httpx.Response) -> list[tuple[str, ...]]:

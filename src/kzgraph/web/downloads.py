@@ -42,6 +42,7 @@ from kzgraph.void import Distribution, download_catalogue, versioned_path, void_
 from kzgraph.web.conneg import negotiate, parse_accept
 from kzgraph.web.errors import error_response
 from kzgraph.web.pages import template_environment
+from kzgraph.web.service import public_base
 from kzgraph.release import Release
 
 __all__ = ["DownloadFile", "Representation", "build_files", "downloads_router"]
@@ -222,7 +223,7 @@ async def versioned(version: str, name: str, request: Request) -> Response:
 async def void(request: Request) -> Response:
     service = request.app.state.service
     media = negotiate(request.headers.get("accept"), list(VOID_FORMATS))
-    base = service.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    base = public_base(request)
     release = service.served.release
     distributions = (await _built(request)).distributions
     described = await asyncio.to_thread(void_description, release.dataset, base, distributions,

@@ -21,6 +21,7 @@ from kzgraph.namespaces import KZO
 from kzgraph.web.errors import error_response
 from kzgraph.web.pages import CANONICAL_BASE
 from kzgraph.release import Served
+from kzgraph.web.service import public_base
 
 __all__ = ["SITEMAP_LIMIT", "findability_router", "robots_txt", "sitemap_paths"]
 
@@ -87,12 +88,6 @@ def _pages_of(served: Served, version: int) -> tuple[list[str], str]:
     return sitemap_paths(release.dataset), release.built.isoformat(timespec="seconds")
 
 
-def _base(request: Request) -> str:
-    """The public URL (``--public-url``), else the URL the request came to."""
-    public = request.app.state.service.settings.public_url.rstrip("/")
-    return public or str(request.base_url).rstrip("/")
-
-
 def _sitemap_pages(request: Request) -> tuple[list[str], str]:
     served = request.app.state.service.served
     return _pages_of(served, served.version)
@@ -100,16 +95,16 @@ def _sitemap_pages(request: Request) -> tuple[list[str], str]:
 
 @findability_router.api_route("/robots.txt", methods=["GET", "HEAD"], include_in_schema=False)
 async def robots(request: Request) -> Response:
-    return Response(robots_txt(_base(request)), media_type="text/plain; charset=utf-8")
+    return Response(robots_txt(public_base(request)), media_type="text/plain; charset=utf-8")
 
 
 @findability_router.api_route("/sitemap.xml", methods=["GET", "HEAD"], include_in_schema=False)
 async def sitemap(request: Request) -> Response:
     paths, lastmod = _sitemap_pages(request)
     if len(paths) <= SITEMAP_LIMIT:
-        body = _urlset(_base(request), paths, lastmod)
+        body = _urlset(public_base(request), paths, lastmod)
     else:
-        body = _index(_base(request), -(-len(paths) // SITEMAP_LIMIT), lastmod)
+        body = _index(public_base(request), -(-len(paths) // SITEMAP_LIMIT), lastmod)
     return Response(body, media_type="application/xml")
 
 
@@ -120,4 +115,4 @@ async def sitemap_part(number: int, request: Request) -> Response:
     part = paths[(number - 1) * SITEMAP_LIMIT:number * SITEMAP_LIMIT] if number >= 1 else []
     if len(paths) <= SITEMAP_LIMIT or not part:
         return error_response(NotFound(f"no sitemap part {number}; see /sitemap.xml"))
-    return Response(_urlset(_base(request), part, lastmod), media_type="application/xml")
+    return Response(_urlset(public_base(request), part, lastmod), media_type="application/xml")

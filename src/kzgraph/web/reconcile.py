@@ -23,6 +23,7 @@ from kzgraph.search import MAX_LIMIT
 from kzgraph.validation import load_shapes
 from kzgraph.web.pages import template_environment
 from kzgraph.web.search import CurrentIndex
+from kzgraph.web.service import public_base
 from kzgraph.release import Served
 
 __all__ = ["reconcile_router"]
@@ -69,12 +70,6 @@ async def _service(request: Request) -> Reconciler:
     return await run_in_threadpool(_reconciler_of(request.app.state.service.served).get)
 
 
-def _public_base(request: Request) -> str:
-    """The manifest's URLs start with the public URL (``--public-url``), else the request's."""
-    public = request.app.state.service.settings.public_url.rstrip("/")
-    return public or str(request.base_url).rstrip("/")
-
-
 async def _answer(request: Request, fields: dict) -> Response:
     queries, extend = fields.get("queries"), fields.get("extend")
     if queries is not None and extend is not None:
@@ -86,7 +81,7 @@ async def _answer(request: Request, fields: dict) -> Response:
     if extend is not None:
         body = parse_json(extend, "extend")
         return JSONResponse(await run_in_threadpool(service.extend, body))
-    return JSONResponse(service.manifest(_public_base(request), NAME, SERVICE_VERSION))
+    return JSONResponse(service.manifest(public_base(request), NAME, SERVICE_VERSION))
 
 
 @reconcile_router.get("/reconcile", summary="Reconciliation service: manifest, queries= or extend=")

@@ -30,7 +30,7 @@ from kzgraph.web.ratelimit import RateLimiter
 from kzgraph.web.releases import DataWatcher, Releases
 from kzgraph.web.writes import Writer
 
-__all__ = ["Service"]
+__all__ = ["Service", "public_base"]
 
 
 @dataclass(eq=False)
@@ -117,3 +117,10 @@ def _shapes_once(shapes: Graph | None) -> Callable[[], Graph]:
             loaded.append(load_shapes())
         return loaded[0]
     return get
+
+
+def public_base(request) -> str:
+    """The site's URL without a trailing slash: the public URL (``--public-url``), else the
+    URL the request came to."""
+    public = request.app.state.service.settings.public_url.rstrip("/")
+    return public or str(request.base_url).rstrip("/")
